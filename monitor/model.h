@@ -1,0 +1,106 @@
+/*
+ * monitor/model.h - services and real servers as the daemon runs them.
+ *
+ * The parsed configuration (what the operator wrote) and the runtime state
+ * (what the checks found, what an operator set by hand) live side by side
+ * in the same objects here but are written by different owners:
+ *   - conf.c fills the config fields once, at load; they never change after;
+ *   - resource.c is the only writer of state/admin/count/last_* fields;
+ *   - apply.c writes kernel_weight from what the backend reports.
+ * Every other room reads the model through the const pointers returned by
+ * mon_model_*() and changes it only through the commands in control.h
+ * (set weight, enable, disable, drain), the same path lvsmonctl uses.
+ *
+ * Ownership: struct mon_model owns its services (array), each service owns
+ * its reals (array), each real owns its probe.  mon_model_free() frees all.
+ */
+#ifndef MON_MODEL_H
+#define MON_MODEL_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "probe.h"
+#include "resource.h"
+#include "director/dir.h"
+
+struct mon_real {
+	/* config */
+	struct mon_service	*svc;		/* parent, not owned */
+	uint32_t		 id;		/* stable; the kernel's mark */
+	int			 family;
+	union dir_addr		 addr;
+	uint16_t		 port;
+	uint32_t		 weight;	/* configured weight */
+	char			 key[INET6_ADDRSTRLEN + 8]; /* "addr:port",
+						   "[v6]:port" */
+	int			 line;		/* config line, for messages */
+	struct probe		*probe;		/* NULL: no check, always up */
+
+	/* runtime, written by resource.c only */
+	enum mon_rs_state	 state;
+	enum mon_admin		 admin;
+	int			 admin_weight;	/* set weight override, -1 none */
+	unsigned		 count;		/* successes while rising,
+						   failures while falling */
+	enum chk_reason		 last_reason;
+	enum chk_verdict	 last_verdict;
+	char			 last_msg[160];	/* "http: status 503" */
+	unsigned		 last_duration_ms;
+	struct timespec		 last_change;	/* CLOCK_REALTIME of the last
+						   state or admin change */
+	uint64_t		 changes;	/* number of state changes */
+	uint32_t		 eff_weight;	/* what the kernel should have */
+
+	/* runtime, written by apply.c */
+	int64_t			 kernel_weight;	/* as read back; -1 unknown */
+};
+
+struct mon_service {
+	uint32_t		 id;
+	char			*name;
+	int			 family;
+	int			 proto;		/* IPPROTO_TCP / IPPROTO_UDP */
+	union dir_addr		 addr;
+	uint16_t		 port;
+	char			 sched[16];
+	enum dir_fwd		 fwd;
+	int			 line;
+	char			 key[INET6_ADDRSTRLEN + 16]; /* "tcp/addr:port" */
+	struct mon_real		*reals;		/* owned array */
+	size_t			 nreals;
+};
+
+struct mon_global {
+	char		*backend;		/* auto | ipvs | nft | none */
+	char		*control_socket;
+	char		*state_file;
+	int		 log_level;		/* LOG_INFO, LOG_DEBUG */
+};
+
+struct mon_model {
+	char			*file;		/* the config file's path */
+	struct mon_global	 global;
+	struct mon_service	*svcs;		/* owned array */
+	size_t			 nsvcs;
+};
+
+/*
+ * Parse file into *m.  On error returns -EINVAL (or -errno) and e holds
+ * "file:line: key: what was expected"; *m is left empty.
+ */
+int	mon_model_load(struct mon_model *m, const char *file, struct err *e);
+void	mon_model_free(struct mon_model *m);
+
+/* Find by name ("web") and by real key ("198.51.100.11:8080"). */
+struct mon_service *mon_model_service(struct mon_model *m, const char *name);
+struct mon_real	*mon_model_real(struct mon_service *s, const char *key);
+
+/* The desired kernel table from the model's effective weights. */
+int	mon_model_dir_table(const struct mon_model *m, struct dir_table *t);
+
+/* "addr:port" or "[addr]:port" */
+void	mon_addr_key(int family, const union dir_addr *a, uint16_t port,
+	    char *buf, size_t len);
+
+#endif

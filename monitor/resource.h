@@ -1,0 +1,90 @@
+/*
+ * monitor/resource.h - a real server's health and admin state machines.
+ *
+ * Health (written only by mon_rs_set_state() in resource.c):
+ *
+ *                  ok (count < rise)                fail (count < fall)
+ *                 +--------+                       +--------+
+ *                 v        |                       v        |
+ *   [start]--> DOWN ---ok--> RISING --ok x rise--> UP --fail--> FALLING
+ *               ^  ^            |                  ^  ^           |
+ *               |  +----fail----+                  |  +----ok-----+
+ *               +------------------fail x fall----------------------+
+ *
+ * States:
+ *   DOWN     no traffic (effective weight 0); `count` successes so far = 0.
+ *   RISING   was down, has 1..rise-1 consecutive successes; still no
+ *            traffic.
+ *   UP       serving at its weight.
+ *   FALLING  was up, has 1..fall-1 consecutive failures; still serving
+ *            (a single failed check does not cut a server).
+ *
+ * Start: a new server is DOWN with no verdict and gets no new flows until
+ * its checks say so; but its FIRST verdict is decisive (one success takes
+ * it UP at once, one failure confirms DOWN).  That is keepalived's "alpha"
+ * reading made safe for a director that adopts a live kernel table: nothing
+ * untested receives traffic, and a healthy pool is serving after one check
+ * interval, not rise intervals.  A server with no check is UP at start.
+ *
+ * Admin state (independent of health; written by mon_rs_set_admin()):
+ *   ENABLED   health decides the weight.
+ *   DISABLED  weight 0; checks go on and are shown, but do not matter.
+ *   DRAIN     weight 0: no new flows; established ones are kept by the
+ *             kernel until they end.
+ * (In the nft core DISABLED and DRAIN both keep established flows: the
+ * conntrack binding outlives the scheduling maps.  With IPVS, DISABLED may
+ * later remove the real; DRAIN never does.)
+ *
+ * Every change is an event (monitor/event.h) with time, old and new state,
+ * reason; the effective weight is recomputed by mon_rs_weight().
+ */
+#ifndef MON_RESOURCE_H
+#define MON_RESOURCE_H
+
+#include <stdint.h>
+
+enum mon_rs_state {
+	MON_RS_DOWN = 0,
+	MON_RS_RISING,
+	MON_RS_UP,
+	MON_RS_FALLING,
+	MON_RS__COUNT
+};
+
+enum mon_admin {
+	MON_ADMIN_ENABLED = 0,
+	MON_ADMIN_DISABLED,
+	MON_ADMIN_DRAIN,
+	MON_ADMIN__COUNT
+};
+
+extern const char *const mon_rs_state_names[MON_RS__COUNT];
+extern const char *const mon_admin_names[MON_ADMIN__COUNT];
+
+struct mon_real;
+struct probe;
+
+/*
+ * Feed one check verdict (from probe_done through the scheduler).  Steps the
+ * rise/fall count, changes state when a threshold is met, records the last
+ * result, recomputes the effective weight and emits events.
+ */
+void	mon_rs_verdict(struct mon_real *rs, int ok, int weight_hint,
+	    int reason, const char *msg, unsigned duration_ms);
+
+/* The one writer of rs->state. */
+void	mon_rs_set_state(struct mon_real *rs, enum mon_rs_state to,
+	    int reason, const char *msg);
+
+/* Admin changes: from the control socket (and later SNMP, state file). */
+void	mon_rs_set_admin(struct mon_real *rs, enum mon_admin to);
+/* w = -1 clears the override (back to the configured weight). */
+void	mon_rs_set_weight(struct mon_real *rs, int w);
+
+/* Weight the kernel should have: pure function of the fields above. */
+uint32_t mon_rs_weight(const struct mon_real *rs);
+
+/* Put a server in its start state (see above). */
+void	mon_rs_init(struct mon_real *rs);
+
+#endif
