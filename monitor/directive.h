@@ -51,13 +51,25 @@ struct mon_directive {
 /*
  * Fill the struct at base from up to two groups: the most specific first
  * (a real's check block), then the one it inherits from (the service's);
- * either may be NULL.  Keys in a group that are not in dirs (nor in
- * also_known, the keys another table handles) are errors.  Returns 0 or
- * -EINVAL with e naming file:line and the key.
+ * either may be NULL.  Keys of the specific group that are in neither dirs
+ * nor also_known (the keys another table handles) are errors; keys of the
+ * inherited group that dirs lacks are skipped (they were checked against
+ * the service's own check type).  where names the object for messages
+ * ("service web: real 198.51.100.11:8080").  Returns 0 or -EINVAL with e as
+ * "FILE:LINE: WHERE: check.KEY: what was expected".
  */
 int	mon_directives_apply(const struct mon_directive *dirs, void *base,
 	    const config_setting_t *specific, const config_setting_t *inherited,
-	    const struct mon_directive *also_known, struct err *e);
+	    const struct mon_directive *also_known, const char *where,
+	    struct err *e);
+
+/*
+ * Like err_set, for a config setting: "FILE:LINE: WHERE: KEY: msg".  s may
+ * be NULL (no line known: the group's line is used by callers instead).
+ */
+int	mon_conf_err(struct err *e, const config_setting_t *s, const char *where,
+	    const char *key, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
 
 /* Free the STRING and CUSTOM fields that mon_directives_apply filled. */
 void	mon_directives_release(const struct mon_directive *dirs, void *base);
