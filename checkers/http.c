@@ -162,7 +162,8 @@ http_status_parse(void *field, const char *val, struct err *e)
 	memcpy(field, &set, sizeof(set));
 	return 0;
 bad:
-	return err_set(e, -EINVAL, STATUS_HELP ", not \"%s\"", val);
+	/* The caller quotes val and names the key and file:line. */
+	return err_set(e, -EINVAL, STATUS_HELP);
 }
 
 /* Request target and Host value go on the wire as they are: refuse what
