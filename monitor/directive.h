@@ -23,6 +23,7 @@ enum mon_dtype {
 	MON_D_STRING,	/* char * (strdup'd, freed with the conf struct) */
 	MON_D_ENUM,	/* int index into enums[]; config string */
 	MON_D_CUSTOM,	/* set() parses the config string into the field */
+	MON_D_OTHER,	/* a known key the caller reads itself (a group) */
 	MON_D__COUNT
 };
 
@@ -62,6 +63,10 @@ int	mon_directives_apply(const struct mon_directive *dirs, void *base,
 	    const config_setting_t *specific, const config_setting_t *inherited,
 	    const struct mon_directive *also_known, const char *where,
 	    struct err *e);
+
+/* One group, no inheritance, keys named plainly (global, service, real). */
+int	mon_directives_apply_group(const struct mon_directive *dirs, void *base,
+	    const config_setting_t *group, const char *where, struct err *e);
 
 /*
  * Like err_set, for a config setting: "FILE:LINE: WHERE: KEY: msg".  s may

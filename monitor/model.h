@@ -71,11 +71,20 @@ struct mon_service {
 	size_t			 nreals;
 };
 
+enum mon_backend {
+	MON_BACKEND_AUTO = 0,
+	MON_BACKEND_IPVS,
+	MON_BACKEND_NFT,
+	MON_BACKEND_NONE,
+	MON_BACKEND__COUNT
+};
+extern const char *const mon_backend_names[MON_BACKEND__COUNT + 1];
+
 struct mon_global {
-	char		*backend;		/* auto | ipvs | nft | none */
+	int		 backend;		/* enum mon_backend */
 	char		*control_socket;
 	char		*state_file;
-	int		 log_level;		/* LOG_INFO, LOG_DEBUG */
+	int		 log_level;		/* 0 info, 1 debug */
 };
 
 struct mon_model {
@@ -91,6 +100,8 @@ struct mon_model {
  */
 int	mon_model_load(struct mon_model *m, const char *file, struct err *e);
 void	mon_model_free(struct mon_model *m);
+/* Free a probe built by the loader (cancel a running one first). */
+void	mon_probe_free(struct probe *p);
 
 /* Find by name ("web") and by real key ("198.51.100.11:8080"). */
 struct mon_service *mon_model_service(struct mon_model *m, const char *name);
@@ -102,5 +113,11 @@ int	mon_model_dir_table(const struct mon_model *m, struct dir_table *t);
 /* "addr:port" or "[addr]:port" */
 void	mon_addr_key(int family, const union dir_addr *a, uint16_t port,
 	    char *buf, size_t len);
+/* Parse "addr:port" / "[v6]:port" (what lvsmonctl users type). */
+int	mon_addr_key_parse(const char *s, int *family, union dir_addr *a,
+	    uint16_t *port);
+
+/* Real servers in the whole model (for logs and sizing). */
+size_t	mon_model_nreals(const struct mon_model *m);
 
 #endif

@@ -73,7 +73,7 @@ probe_done(struct probe *p, enum chk_verdict v, int weight_hint,
  * here so that it is a known key.
  */
 const struct mon_directive mon_probe_common_directives[] = {
-	{ .key = "type", .type = MON_D_CUSTOM, .sdef = NULL },
+	{ .key = "type", .type = MON_D_OTHER },
 	{ .key = "interval", .type = MON_D_MS,
 	  .offset = offsetof(struct probe, interval_ms),
 	  .min = 10, .max = 86400000, .ndef = 2000 },

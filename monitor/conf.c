@@ -1,0 +1,447 @@
+/*
+ * monitor/conf.c - the config file into the model.
+ *
+ * Every key is a row in one of the tables below (global, service, real) or
+ * in a probe type's table (checks); the generic setters in directive.c read
+ * them.  What is left here is what rows cannot say: inheritance of the check
+ * block, duplicate objects, address families that must agree.
+ *
+ * Every error names file:line, the object and the key, and nothing of a
+ * half-parsed file survives: the caller keeps whatever it had.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "model.h"
+
+const char *const mon_backend_names[MON_BACKEND__COUNT + 1] = {
+	[MON_BACKEND_AUTO]	= "auto",
+	[MON_BACKEND_IPVS]	= "ipvs",
+	[MON_BACKEND_NFT]	= "nft",
+	[MON_BACKEND_NONE]	= "none",
+	[MON_BACKEND__COUNT]	= NULL,
+};
+
+static const char *const log_levels[] = { "info", "debug", NULL };
+static const char *const protocols[] = { "tcp", "udp", NULL };
+static const char *const forwards[] = { "nat", "dr", "tun", NULL };
+
+/* An address as the file gives it. */
+struct conf_addr {
+	int		 family;
+	union dir_addr	 a;
+};
+
+static int
+set_addr(void *field, const char *val, struct err *e)
+{
+	struct conf_addr	*ca = field;
+
+	if (inet_pton(AF_INET, val, &ca->a.v4) == 1)
+		ca->family = AF_INET;
+	else if (inet_pton(AF_INET6, val, &ca->a.v6) == 1)
+		ca->family = AF_INET6;
+	else
+		return err_set(e, -EINVAL,
+		    "expected an IPv4 or IPv6 address (no host names)");
+	return 0;
+}
+
+static const struct mon_directive global_directives[] = {
+	{ .key = "backend", .type = MON_D_ENUM,
+	  .offset = offsetof(struct mon_global, backend),
+	  .enums = mon_backend_names, .ndef = MON_BACKEND_AUTO },
+	{ .key = "control_socket", .type = MON_D_STRING,
+	  .offset = offsetof(struct mon_global, control_socket),
+	  .sdef = "/run/lvsmon/lvsmond.sock" },
+	{ .key = "state_file", .type = MON_D_STRING,
+	  .offset = offsetof(struct mon_global, state_file),
+	  .sdef = "/var/lib/lvsmon/state" },
+	{ .key = "log_level", .type = MON_D_ENUM,
+	  .offset = offsetof(struct mon_global, log_level),
+	  .enums = log_levels, .ndef = 0 },
+	{ .key = NULL }
+};
+
+struct conf_service {
+	char			*name;
+	struct conf_addr	 addr;
+	int			 port;
+	int			 proto;
+	char			*sched;
+	int			 fwd;
+};
+
+static const struct mon_directive service_directives[] = {
+	{ .key = "name", .type = MON_D_STRING,
+	  .offset = offsetof(struct conf_service, name),
+	  .flags = MON_DF_REQUIRED },
+	{ .key = "address", .type = MON_D_CUSTOM, .set = set_addr,
+	  .offset = offsetof(struct conf_service, addr),
+	  .flags = MON_DF_REQUIRED },
+	{ .key = "port", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_service, port),
+	  .min = 1, .max = 65535, .flags = MON_DF_REQUIRED },
+	{ .key = "protocol", .type = MON_D_ENUM, .enums = protocols,
+	  .offset = offsetof(struct conf_service, proto), .ndef = 0 },
+	{ .key = "scheduler", .type = MON_D_STRING,
+	  .offset = offsetof(struct conf_service, sched), .sdef = "wrr" },
+	{ .key = "forward", .type = MON_D_ENUM, .enums = forwards,
+	  .offset = offsetof(struct conf_service, fwd), .ndef = DIR_FWD_NAT },
+	{ .key = "check", .type = MON_D_OTHER },
+	{ .key = "real_servers", .type = MON_D_OTHER },
+	{ .key = NULL }
+};
+
+struct conf_real {
+	struct conf_addr	 addr;
+	int			 port;		/* 0: the service's */
+	int			 weight;
+};
+
+static const struct mon_directive real_directives[] = {
+	{ .key = "address", .type = MON_D_CUSTOM, .set = set_addr,
+	  .offset = offsetof(struct conf_real, addr),
+	  .flags = MON_DF_REQUIRED },
+	{ .key = "port", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_real, port),
+	  .min = 1, .max = 65535, .ndef = 0 },
+	{ .key = "weight", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_real, weight),
+	  .min = 0, .max = DIR_WEIGHT_MAX, .ndef = 1 },
+	{ .key = "check", .type = MON_D_OTHER },
+	{ .key = NULL }
+};
+
+static const struct mon_directive top_directives[] = {
+	{ .key = "global", .type = MON_D_OTHER },
+	{ .key = "services", .type = MON_D_OTHER },
+	{ .key = NULL }
+};
+
+/* The type a check block asks for, its own or inherited. */
+static int
+check_type(const config_setting_t *specific, const config_setting_t *inherited,
+    const char *where, const struct probe_type **out, struct err *e)
+{
+	const config_setting_t	*s = NULL;
+	const char		*name;
+	char			 list[128] = "";
+
+	if (specific != NULL)
+		s = config_setting_get_member(specific, "type");
+	if (s == NULL && inherited != NULL)
+		s = config_setting_get_member(inherited, "type");
+	for (size_t i = 0; mon_probe_types[i] != NULL; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		    "%s%s", i ? ", " : "", mon_probe_types[i]->name);
+	if (s == NULL)
+		return mon_conf_err(e, specific ? specific : inherited, where,
+		    "check.type", "is required (one of %s)", list);
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return mon_conf_err(e, s, where, "check.type",
+		    "expected a string (one of %s)", list);
+	name = config_setting_get_string(s);
+	if ((*out = mon_probe_type_find(name)) == NULL)
+		return mon_conf_err(e, s, where, "check.type",
+		    "unknown check type \"%s\" (one of %s)", name, list);
+	return 0;
+}
+
+void
+mon_probe_free(struct probe *p)
+{
+	if (p == NULL)
+		return;
+	if (p->type != NULL && p->type->release != NULL)
+		p->type->release(p);
+	if (p->conf != NULL && p->type != NULL)
+		mon_directives_release(p->type->directives, p->conf);
+	free(p->conf);
+	free(p);
+}
+
+/*
+ * Build the probe of one real from its check block and the service's.
+ * *out stays NULL when neither has one (the server is then always up).
+ */
+static int
+probe_build(struct mon_real *rs, const config_setting_t *rc,
+    const config_setting_t *sc, const char *where, struct probe **out,
+    struct err *e)
+{
+	const struct probe_type	*t;
+	struct probe		*p;
+	const config_setting_t	*cs = rc != NULL ? rc : sc;
+	struct sockaddr_in	*sin;
+	struct sockaddr_in6	*sin6;
+	int			 rc2;
+
+	*out = NULL;
+	if (rc == NULL && sc == NULL)
+		return 0;
+	if ((rc2 = check_type(rc, sc, where, &t, e)) < 0)
+		return rc2;
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->conf = calloc(1, t->conf_size ? t->conf_size : 1)) == NULL) {
+		free(p);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	p->type = t;
+	p->rs = rs;
+	if ((rc2 = mon_directives_apply(mon_probe_common_directives, p, rc,
+	    sc, t->directives, where, e)) < 0 ||
+	    (rc2 = mon_directives_apply(t->directives, p->conf, rc, sc,
+	    mon_probe_common_directives, where, e)) < 0)
+		goto fail;
+
+	mon_addr_key(rs->family, &rs->addr, p->port ? p->port : rs->port,
+	    p->name, sizeof(p->name));
+	inet_ntop(rs->family, &rs->addr, p->host, sizeof(p->host));
+	if (rs->family == AF_INET) {
+		sin = (struct sockaddr_in *)&p->addr;
+		sin->sin_family = AF_INET;
+		sin->sin_addr = rs->addr.v4;
+		sin->sin_port = htons(p->port ? p->port : rs->port);
+		p->addrlen = sizeof(*sin);
+	} else {
+		sin6 = (struct sockaddr_in6 *)&p->addr;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = rs->addr.v6;
+		sin6->sin6_port = htons(p->port ? p->port : rs->port);
+		p->addrlen = sizeof(*sin6);
+	}
+	if (t->configure != NULL && (rc2 = t->configure(cs, p, e)) < 0) {
+		char msg[sizeof(e->msg)];
+
+		memcpy(msg, e->msg, sizeof(msg));
+		rc2 = mon_conf_err(e, cs, where, "check", "%s", msg);
+		goto fail;
+	}
+	*out = p;
+	return 0;
+fail:
+	mon_probe_free(p);
+	return rc2;
+}
+
+static int
+load_real(struct mon_service *svc, struct mon_real *rs,
+    const config_setting_t *rset, const config_setting_t *sc, struct err *e)
+{
+	struct conf_real	 cr = { 0 };
+	char			 where[256];
+	int			 rc;
+
+	snprintf(where, sizeof(where), "service %s: real #%d", svc->name,
+	    config_setting_index(rset) + 1);
+	if (config_setting_type(rset) != CONFIG_TYPE_GROUP)
+		return mon_conf_err(e, rset, where, NULL,
+		    "expected a group { address = ...; port = ...; }");
+	if ((rc = mon_directives_apply_group(real_directives, &cr, rset,
+	    where, e)) < 0)
+		return rc;
+	rs->svc = svc;
+	rs->family = cr.addr.family;
+	rs->addr = cr.addr.a;
+	rs->port = (uint16_t)(cr.port ? cr.port : svc->port);
+	rs->weight = (uint32_t)cr.weight;
+	rs->line = (int)config_setting_source_line(rset);
+	mon_addr_key(rs->family, &rs->addr, rs->port, rs->key, sizeof(rs->key));
+	snprintf(where, sizeof(where), "service %s: real %s", svc->name,
+	    rs->key);
+	if (rs->family != svc->family)
+		return mon_conf_err(e, config_setting_get_member(rset,
+		    "address"), where, "address", "is IPv%d but the service "
+		    "is IPv%d (NAT between families is not possible)",
+		    rs->family == AF_INET ? 4 : 6,
+		    svc->family == AF_INET ? 4 : 6);
+	for (struct mon_real *o = svc->reals; o < rs; o++)
+		if (strcmp(o->key, rs->key) == 0)
+			return mon_conf_err(e, rset, where, NULL,
+			    "duplicate real server (first at line %d)",
+			    o->line);
+	return probe_build(rs, config_setting_get_member(rset, "check"), sc,
+	    where, &rs->probe, e);
+}
+
+static int
+load_service(struct mon_model *m, struct mon_service *svc,
+    const config_setting_t *sset, uint32_t *next_real_id, struct err *e)
+{
+	struct conf_service	 cs = { 0 };
+	const config_setting_t	*sc, *reals;
+	char			 where[256];
+	struct probe		*scratch;
+	int			 rc;
+
+	snprintf(where, sizeof(where), "service #%d",
+	    config_setting_index(sset) + 1);
+	if (config_setting_type(sset) != CONFIG_TYPE_GROUP)
+		return mon_conf_err(e, sset, where, NULL,
+		    "expected a group { name = ...; address = ...; }");
+	rc = mon_directives_apply_group(service_directives, &cs, sset, where,
+	    e);
+	svc->name = cs.name;	/* owned by svc from here, even on error */
+	svc->sched[0] = '\0';
+	if (cs.sched != NULL)
+		snprintf(svc->sched, sizeof(svc->sched), "%s", cs.sched);
+	if (rc < 0)
+		goto out;
+	snprintf(where, sizeof(where), "service %s", svc->name);
+	if (strlen(cs.sched) >= sizeof(svc->sched) || cs.sched[0] == '\0') {
+		rc = mon_conf_err(e, config_setting_get_member(sset,
+		    "scheduler"), where, "scheduler", "expected a scheduler "
+		    "name such as rr, wrr, sh");
+		goto out;
+	}
+	svc->family = cs.addr.family;
+	svc->addr = cs.addr.a;
+	svc->port = (uint16_t)cs.port;
+	svc->proto = cs.proto == 0 ? IPPROTO_TCP : IPPROTO_UDP;
+	svc->fwd = (enum dir_fwd)cs.fwd;
+	svc->line = (int)config_setting_source_line(sset);
+	snprintf(svc->key, sizeof(svc->key), "%s/", protocols[cs.proto]);
+	mon_addr_key(svc->family, &svc->addr, svc->port,
+	    svc->key + strlen(svc->key), sizeof(svc->key) - strlen(svc->key));
+
+	for (struct mon_service *o = m->svcs; o < svc; o++) {
+		if (strcmp(o->name, svc->name) == 0) {
+			rc = mon_conf_err(e, sset, where, "name", "duplicate "
+			    "service name (first at line %d)", o->line);
+			goto out;
+		}
+		if (strcmp(o->key, svc->key) == 0) {
+			rc = mon_conf_err(e, sset, where, NULL, "same address, "
+			    "port and protocol as service %s (line %d)",
+			    o->name, o->line);
+			goto out;
+		}
+	}
+
+	/* the service's own check block is checked against its own type,
+	   so a typo there is caught even if every real overrides it */
+	sc = config_setting_get_member(sset, "check");
+	if (sc != NULL) {
+		struct mon_real	tmp = { .svc = svc, .family = svc->family,
+				    .addr = svc->addr, .port = svc->port };
+
+		if (config_setting_type(sc) != CONFIG_TYPE_GROUP) {
+			rc = mon_conf_err(e, sc, where, "check",
+			    "expected a group { type = ...; }");
+			goto out;
+		}
+		if ((rc = probe_build(&tmp, sc, NULL, where, &scratch, e)) < 0)
+			goto out;
+		mon_probe_free(scratch);
+	}
+
+	reals = config_setting_get_member(sset, "real_servers");
+	if (reals == NULL || (!config_setting_is_list(reals) &&
+	    !config_setting_is_array(reals)) ||
+	    config_setting_length(reals) == 0) {
+		rc = mon_conf_err(e, reals ? reals : sset, where,
+		    "real_servers", "expected a list ( { address = ...; "
+		    "port = ...; }, ... ) with at least one server");
+		goto out;
+	}
+	svc->nreals = (size_t)config_setting_length(reals);
+	if ((svc->reals = calloc(svc->nreals, sizeof(*svc->reals))) == NULL) {
+		svc->nreals = 0;
+		rc = err_set(e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < svc->nreals; i++) {
+		struct mon_real *rs = &svc->reals[i];
+
+		if ((rc = load_real(svc, rs, config_setting_get_elem(reals,
+		    (unsigned)i), sc, e)) < 0) {
+			svc->nreals = i + 1;	/* free what was built */
+			goto out;
+		}
+		if (*next_real_id > DIR_ID_MAX) {
+			rc = mon_conf_err(e, reals, where, "real_servers",
+			    "more than %u real servers", DIR_ID_MAX);
+			goto out;
+		}
+		rs->id = (*next_real_id)++;
+		mon_rs_init(rs);
+	}
+	rc = 0;
+out:
+	free(cs.sched);
+	return rc;
+}
+
+int
+mon_model_load(struct mon_model *m, const char *file, struct err *e)
+{
+	config_t		 cfg;
+	const config_setting_t	*root, *g, *svcs;
+	uint32_t		 next_real_id = 1;
+	int			 rc;
+
+	memset(m, 0, sizeof(*m));
+	config_init(&cfg);
+	if (config_read_file(&cfg, file) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			rc = err_set(e, -ENOENT, "%s: cannot read the file",
+			    file);
+		else
+			rc = err_set(e, -EINVAL, "%s:%d: syntax error: %s",
+			    config_error_file(&cfg) ? config_error_file(&cfg) :
+			    file, config_error_line(&cfg),
+			    config_error_text(&cfg));
+		config_destroy(&cfg);
+		return rc;
+	}
+	if ((m->file = strdup(file)) == NULL) {
+		rc = err_set(e, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	root = config_root_setting(&cfg);
+	if ((rc = mon_directives_apply_group(top_directives, NULL, root,
+	    "top level", e)) < 0)
+		goto fail;
+	g = config_setting_get_member(root, "global");
+	if (g != NULL && config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		rc = mon_conf_err(e, g, NULL, "global",
+		    "expected a group { backend = ...; }");
+		goto fail;
+	}
+	if ((rc = mon_directives_apply_group(global_directives, &m->global,
+	    g, "global", e)) < 0)
+		goto fail;
+
+	svcs = config_setting_get_member(root, "services");
+	if (svcs != NULL && !config_setting_is_list(svcs)) {
+		rc = mon_conf_err(e, svcs, NULL, "services",
+		    "expected a list ( { name = ...; }, ... )");
+		goto fail;
+	}
+	m->nsvcs = svcs ? (size_t)config_setting_length(svcs) : 0;
+	if (m->nsvcs > 0 &&
+	    (m->svcs = calloc(m->nsvcs, sizeof(*m->svcs))) == NULL) {
+		m->nsvcs = 0;
+		rc = err_set(e, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		m->svcs[i].id = (uint32_t)i + 1;
+		if ((rc = load_service(m, &m->svcs[i],
+		    config_setting_get_elem(svcs, (unsigned)i), &next_real_id,
+		    e)) < 0) {
+			m->nsvcs = i + 1;
+			goto fail;
+		}
+	}
+	config_destroy(&cfg);
+	return 0;
+fail:
+	config_destroy(&cfg);
+	mon_model_free(m);
+	return rc;
+}

@@ -1,0 +1,390 @@
+/*
+ * monitor/control.c - the control socket (protocol in control.h).
+ *
+ * Every client is a bufferevent on the daemon's loop; a command is one row
+ * of ctl_commands[] (name, arity, handler), so a new command is a row and a
+ * function, not another branch of a parser.  A bad line gets "error: ..."
+ * and the daemon goes on.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "apply.h"
+#include "control.h"
+#include "event.h"
+#include "log.h"
+#include "show.h"
+
+#define CTL_MAX_LINE	4096
+#define CTL_MAX_ARGS	8
+#define CTL_MAX_QUEUE	(1 << 20)	/* a stream client this far behind
+					   is dropped, not buffered forever */
+
+static struct {
+	struct mon_model	*m;
+	struct evconnlistener	*lis;
+	char			*path;
+} ctl;
+
+struct client {
+	struct bufferevent	*bev;
+	int			 json;		/* events --json */
+	int			 streaming;
+};
+
+typedef int (*ctl_fn)(struct client *c, int argc, char **argv,
+    struct evbuffer *out, struct err *e);
+
+struct ctl_command {
+	const char	*name;
+	int		 min, max;	/* words after the name */
+	ctl_fn		 fn;
+	const char	*usage;
+};
+
+static void	client_free(struct client *c);
+
+static int
+has_json_flag(int argc, char **argv, struct err *e)
+{
+	if (argc == 0)
+		return 0;
+	if (strcmp(argv[0], "--json") == 0)
+		return 1;
+	return err_set(e, -EINVAL, "unknown option '%s' (expected --json)",
+	    argv[0]);
+}
+
+static int
+cmd_show(struct client *c, int argc, char **argv, struct evbuffer *out,
+    struct err *e)
+{
+	int	json;
+
+	(void)c;
+	if ((json = has_json_flag(argc, argv, e)) < 0)
+		return json;
+	/* kernel_weight is what the kernel holds now, not what we wrote */
+	mon_apply_refresh(ctl.m);
+	if (json)
+		mon_show_json(out, ctl.m);
+	else
+		mon_show_text(out, ctl.m);
+	return 0;
+}
+
+static int
+cmd_set(struct client *c, int argc, char **argv, struct evbuffer *out,
+    struct err *e)
+{
+	char	*end;
+	long	 w;
+	int	 rc;
+
+	(void)c;
+	if (strcmp(argv[0], "weight") != 0)
+		return err_set(e, -EINVAL, "unknown setting '%s' (expected "
+		    "set weight SERVICE SERVER WEIGHT)", argv[0]);
+	if (strcmp(argv[3], "config") == 0)
+		w = -1;
+	else {
+		errno = 0;
+		w = strtol(argv[3], &end, 10);
+		if (*argv[3] == '\0' || *end != '\0' || errno ||
+		    w < 0 || w > DIR_WEIGHT_MAX)
+			return err_set(e, -EINVAL, "weight '%s' is not a "
+			    "number in 0..%u (or \"config\")", argv[3],
+			    DIR_WEIGHT_MAX);
+	}
+	if ((rc = mon_cmd_set_weight(ctl.m, argv[1], argv[2], (int)w, e)) < 0)
+		return rc;
+	evbuffer_add_printf(out, "ok\n");
+	return 0;
+}
+
+static int
+cmd_admin(struct client *c, int argc, char **argv, struct evbuffer *out,
+    struct err *e, enum mon_admin to)
+{
+	int	rc;
+
+	(void)c;
+	(void)argc;
+	if ((rc = mon_cmd_set_admin(ctl.m, argv[0], argv[1], to, e)) < 0)
+		return rc;
+	evbuffer_add_printf(out, "ok\n");
+	return 0;
+}
+
+static int
+cmd_enable(struct client *c, int argc, char **argv, struct evbuffer *out,
+    struct err *e)
+{
+	return cmd_admin(c, argc, argv, out, e, MON_ADMIN_ENABLED);
+}
+
+static int
+cmd_disable(struct client *c, int argc, char **argv, struct evbuffer *out,
+    struct err *e)
+{
+	return cmd_admin(c, argc, argv, out, e, MON_ADMIN_DISABLED);
+}
+
+static int
+cmd_drain(struct client *c, int argc, char **argv, struct evbuffer *out,
+    struct err *e)
+{
+	return cmd_admin(c, argc, argv, out, e, MON_ADMIN_DRAIN);
+}
+
+static void
+on_stream_event(const struct mon_event *ev, void *arg)
+{
+	struct client	*c = arg;
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+
+	if (evbuffer_get_length(out) > CTL_MAX_QUEUE) {
+		mon_warn("lvsmond: control: events client too slow, "
+		    "dropping it");
+		client_free(c);
+		return;
+	}
+	mon_event_format(out, ev, c->json);
+}
+
+static int
+cmd_events(struct client *c, int argc, char **argv, struct evbuffer *out,
+    struct err *e)
+{
+	int	json;
+
+	(void)out;
+	if ((json = has_json_flag(argc, argv, e)) < 0)
+		return json;
+	if (mon_event_subscribe(on_stream_event, c) < 0)
+		return err_set(e, -ENOMEM, "out of memory");
+	c->json = json;
+	c->streaming = 1;
+	return 0;
+}
+
+static const struct ctl_command ctl_commands[] = {
+	{ "show",	0, 1, cmd_show,    "show [--json]" },
+	{ "set",	4, 4, cmd_set,     "set weight SERVICE SERVER WEIGHT" },
+	{ "enable",	2, 2, cmd_enable,  "enable SERVICE SERVER" },
+	{ "disable",	2, 2, cmd_disable, "disable SERVICE SERVER" },
+	{ "drain",	2, 2, cmd_drain,   "drain SERVICE SERVER" },
+	{ "events",	0, 1, cmd_events,  "events [--json]" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static int
+dispatch(struct client *c, char *line, struct evbuffer *out, struct err *e)
+{
+	char				*argv[CTL_MAX_ARGS], *save = NULL, *w;
+	int				 argc = 0;
+	const struct ctl_command	*cmd;
+
+	for (w = strtok_r(line, " \t", &save); w != NULL;
+	    w = strtok_r(NULL, " \t", &save)) {
+		if (argc == CTL_MAX_ARGS)
+			return err_set(e, -EINVAL, "too many words");
+		argv[argc++] = w;
+	}
+	if (argc == 0)
+		return err_set(e, -EINVAL, "empty command");
+	for (cmd = ctl_commands; cmd->name != NULL; cmd++)
+		if (strcmp(cmd->name, argv[0]) == 0)
+			break;
+	if (cmd->name == NULL) {
+		char	list[128] = "";
+
+		for (cmd = ctl_commands; cmd->name != NULL; cmd++)
+			snprintf(list + strlen(list), sizeof(list) -
+			    strlen(list), "%s%s", list[0] ? ", " : "",
+			    cmd->name);
+		return err_set(e, -EINVAL, "unknown command '%.64s' (one of "
+		    "%s)", argv[0], list);
+	}
+	if (argc - 1 < cmd->min || argc - 1 > cmd->max)
+		return err_set(e, -EINVAL, "usage: %s", cmd->usage);
+	return cmd->fn(c, argc - 1, argv + 1, out, e);
+}
+
+static void
+client_free(struct client *c)
+{
+	if (c->streaming)
+		mon_event_unsubscribe(on_stream_event, c);
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+/* Close once everything queued has been written. */
+static void
+on_write_done(struct bufferevent *bev, void *arg)
+{
+	struct client	*c = arg;
+
+	(void)bev;
+	if (!c->streaming)
+		client_free(c);
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	struct client	*c = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	struct evbuffer	*body;
+	struct err	 e = { "" };
+	size_t		 len;
+	char		*line;
+
+	if (c->streaming) {		/* a stream takes no more commands */
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
+	if (line == NULL) {
+		if (evbuffer_get_length(in) <= CTL_MAX_LINE)
+			return;		/* wait for the rest of the line */
+		evbuffer_drain(in, evbuffer_get_length(in));
+		err_set(&e, -E2BIG, "command longer than %d bytes",
+		    CTL_MAX_LINE);
+		goto reply;
+	}
+	if (len > CTL_MAX_LINE)
+		err_set(&e, -E2BIG, "command longer than %d bytes",
+		    CTL_MAX_LINE);
+	else if (strlen(line) != len)
+		err_set(&e, -EINVAL, "command contains a NUL byte");
+	if (len > 0 && line[len - 1] == '\r')
+		line[len - 1] = '\0';
+	body = evbuffer_new();
+	if (e.msg[0] == '\0' && body != NULL && dispatch(c, line, body, &e) ==
+	    0) {
+		bufferevent_write(bev, "ok\n", 3);
+		bufferevent_write_buffer(bev, body);
+		evbuffer_free(body);
+		free(line);
+		if (c->streaming)
+			return;
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	if (body != NULL)
+		evbuffer_free(body);
+	free(line);
+reply:
+	if (e.msg[0] == '\0')
+		err_set(&e, -ENOMEM, "out of memory");
+	evbuffer_add_printf(bufferevent_get_output(bev), "error: %s\n",
+	    e.msg);
+	bufferevent_disable(bev, EV_READ);
+}
+
+static void
+on_bev_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		client_free(arg);
+}
+
+static void
+on_accept(struct evconnlistener *lis, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct event_base	*base = evconnlistener_get_base(lis);
+	struct client		*c;
+	struct ucred		 cred;
+	socklen_t		 len = sizeof(cred);
+
+	(void)sa;
+	(void)salen;
+	(void)arg;
+	/* root only: the socket's mode says so, the peer's uid proves it */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+	    (cred.uid != 0 && cred.uid != geteuid())) {
+		mon_warn("lvsmond: control: refused a client with uid %d",
+		    (int)cred.uid);
+		evutil_closesocket(fd);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->bev = bufferevent_socket_new(base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		free(c);
+		evutil_closesocket(fd);
+		return;
+	}
+	bufferevent_setcb(c->bev, on_read, on_write_done, on_bev_event, c);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+int
+mon_control_open(struct mon_model *m, struct event_base *base,
+    const char *path, struct err *e)
+{
+	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	char			 dir[PATH_MAX], *slash;
+	mode_t			 old;
+	int			 fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return err_set(e, -ENAMETOOLONG, "global.control_socket: "
+		    "%s: path longer than %zu bytes", path,
+		    sizeof(sun.sun_path) - 1);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return err_set(e, -errno, "global.control_socket: "
+			    "cannot create %s: %s", dir, strerror(errno));
+	}
+	/* a socket file left by a dead daemon: is anyone answering? */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0) {
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			close(fd);
+			return err_set(e, -EADDRINUSE, "global.control_socket:"
+			    " %s: another lvsmond is running", path);
+		}
+		close(fd);
+	}
+	unlink(path);
+	old = umask(0077);
+	ctl.lis = evconnlistener_new_bind(base, on_accept, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
+	    (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (ctl.lis == NULL)
+		return err_set(e, -errno, "global.control_socket: %s: %s",
+		    path, strerror(errno));
+	ctl.m = m;
+	ctl.path = strdup(path);
+	return 0;
+}
+
+void
+mon_control_close(void)
+{
+	if (ctl.lis != NULL)
+		evconnlistener_free(ctl.lis);
+	if (ctl.path != NULL)
+		unlink(ctl.path);
+	free(ctl.path);
+	memset(&ctl, 0, sizeof(ctl));
+}

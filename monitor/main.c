@@ -1,0 +1,118 @@
+/*
+ * monitor/main.c - lvsmond: load the config, open the packet core, start the
+ * checks and the control socket, run one libevent loop until told to stop.
+ * The only place that exits.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "apply.h"
+#include "control.h"
+#include "event.h"
+#include "log.h"
+#include "model.h"
+#include "sched.h"
+
+#define DEFAULT_CONF	"/etc/lvsmon/lvsmond.conf"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: lvsmond [-f FILE] [-n] [-t] [-d]\n"
+	    "  -f FILE  configuration (default %s)\n"
+	    "  -n       stay in the foreground, log to stderr\n"
+	    "  -t       check the configuration and exit (0 ok, 1 error)\n"
+	    "  -d       debug logging (every check result)\n", DEFAULT_CONF);
+	exit(2);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	mon_info("lvsmond: %s, stopping", strsignal((int)sig));
+	event_base_loopbreak(arg);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char		*file = DEFAULT_CONF;
+	int			 foreground = 0, test = 0, debug = 0, ch;
+	int			 rc = 1;
+	struct mon_model	 m;
+	struct err		 e = { "" };
+	struct event_base	*base = NULL;
+	struct event		*sigs[2] = { NULL, NULL };
+
+	while ((ch = getopt(argc, argv, "f:ntdh")) != -1)
+		switch (ch) {
+		case 'f': file = optarg; break;
+		case 'n': foreground = 1; break;
+		case 't': test = 1; break;
+		case 'd': debug = 1; break;
+		default: usage();
+		}
+	if (optind != argc)
+		usage();
+
+	if (mon_model_load(&m, file, &e) < 0) {
+		fprintf(stderr, "lvsmond: %s\n", e.msg);
+		return 1;
+	}
+	if (test) {
+		printf("lvsmond: configuration %s ok: %zu services, %zu real "
+		    "servers\n", file, m.nsvcs, mon_model_nreals(&m));
+		mon_model_free(&m);
+		return 0;
+	}
+
+	if (!foreground && daemon(0, 0) < 0) {
+		fprintf(stderr, "lvsmond: daemon: %s\n", strerror(errno));
+		mon_model_free(&m);
+		return 1;
+	}
+	mon_log_open(foreground, debug || m.global.log_level == 1 ?
+	    LOG_DEBUG : LOG_INFO);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((base = event_base_new()) == NULL) {
+		mon_error("lvsmond: cannot create the event loop");
+		goto out;
+	}
+	sigs[0] = evsignal_new(base, SIGTERM, on_signal, base);
+	sigs[1] = evsignal_new(base, SIGINT, on_signal, base);
+	if (sigs[0] == NULL || sigs[1] == NULL ||
+	    evsignal_add(sigs[0], NULL) < 0 || evsignal_add(sigs[1], NULL) < 0) {
+		mon_error("lvsmond: cannot watch signals");
+		goto out;
+	}
+	if (mon_apply_open(&m, base, &e) < 0 ||
+	    mon_control_open(&m, base, m.global.control_socket, &e) < 0 ||
+	    mon_sched_start(&m, base) < 0) {
+		mon_error("lvsmond: %s", e.msg[0] ? e.msg : "out of memory");
+		goto out;
+	}
+	mon_info("lvsmond: started: %zu services, %zu real servers", m.nsvcs,
+	    mon_model_nreals(&m));
+	event_base_dispatch(base);
+	rc = 0;
+out:
+	mon_sched_stop(&m);
+	mon_control_close();
+	mon_apply_close();
+	mon_event_reset();
+	for (size_t i = 0; i < 2; i++)
+		if (sigs[i] != NULL)
+			event_free(sigs[i]);
+	if (base != NULL)
+		event_base_free(base);
+	mon_model_free(&m);
+	return rc;
+}

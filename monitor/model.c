@@ -1,0 +1,150 @@
+/* monitor/model.c - lookups and the kernel table view of the model. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+void
+mon_model_free(struct mon_model *m)
+{
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		struct mon_service *svc = &m->svcs[i];
+
+		for (size_t j = 0; j < svc->nreals; j++)
+			mon_probe_free(svc->reals[j].probe);
+		free(svc->reals);
+		free(svc->name);
+	}
+	free(m->svcs);
+	free(m->global.control_socket);
+	free(m->global.state_file);
+	free(m->file);
+	memset(m, 0, sizeof(*m));
+}
+
+struct mon_service *
+mon_model_service(struct mon_model *m, const char *name)
+{
+	for (size_t i = 0; i < m->nsvcs; i++)
+		if (strcmp(m->svcs[i].name, name) == 0)
+			return &m->svcs[i];
+	return NULL;
+}
+
+struct mon_real *
+mon_model_real(struct mon_service *s, const char *key)
+{
+	int		family;
+	union dir_addr	a;
+	uint16_t	port;
+	char		canon[sizeof(s->reals[0].key)];
+
+	/* compare canonical forms: 2001:db8::0:1 is 2001:db8::1 */
+	if (mon_addr_key_parse(key, &family, &a, &port) < 0)
+		return NULL;
+	mon_addr_key(family, &a, port, canon, sizeof(canon));
+	for (size_t i = 0; i < s->nreals; i++)
+		if (strcmp(s->reals[i].key, canon) == 0)
+			return &s->reals[i];
+	return NULL;
+}
+
+size_t
+mon_model_nreals(const struct mon_model *m)
+{
+	size_t	n = 0;
+
+	for (size_t i = 0; i < m->nsvcs; i++)
+		n += m->svcs[i].nreals;
+	return n;
+}
+
+int
+mon_model_dir_table(const struct mon_model *m, struct dir_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (m->nsvcs == 0)
+		return 0;
+	if ((t->svcs = calloc(m->nsvcs, sizeof(*t->svcs))) == NULL)
+		return -ENOMEM;
+	t->nsvcs = m->nsvcs;
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		const struct mon_service	*s = &m->svcs[i];
+		struct dir_service		*d = &t->svcs[i];
+
+		d->id = s->id;
+		d->family = s->family;
+		d->proto = s->proto;
+		d->addr = s->addr;
+		d->port = s->port;
+		snprintf(d->sched, sizeof(d->sched), "%s", s->sched);
+		d->fwd = s->fwd;
+		if ((d->reals = calloc(s->nreals, sizeof(*d->reals))) == NULL) {
+			dir_table_free(t);
+			return -ENOMEM;
+		}
+		d->nreals = s->nreals;
+		for (size_t j = 0; j < s->nreals; j++) {
+			const struct mon_real	*r = &s->reals[j];
+
+			d->reals[j] = (struct dir_real){ .id = r->id,
+			    .family = r->family, .addr = r->addr,
+			    .port = r->port, .weight = r->eff_weight };
+		}
+	}
+	return 0;
+}
+
+void
+mon_addr_key(int family, const union dir_addr *a, uint16_t port, char *buf,
+    size_t len)
+{
+	char	txt[INET6_ADDRSTRLEN];
+
+	inet_ntop(family, a, txt, sizeof(txt));
+	if (family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", txt, port);
+	else
+		snprintf(buf, len, "%s:%u", txt, port);
+}
+
+int
+mon_addr_key_parse(const char *s, int *family, union dir_addr *a,
+    uint16_t *port)
+{
+	char		 host[INET6_ADDRSTRLEN + 1];
+	const char	*colon, *start = s;
+	size_t		 n;
+	char		*end;
+	unsigned long	 p;
+
+	if (*s == '[') {
+		start = s + 1;
+		if ((colon = strchr(start, ']')) == NULL || colon[1] != ':')
+			return -EINVAL;
+		n = (size_t)(colon - start);
+		colon++;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL)
+			return -EINVAL;
+		n = (size_t)(colon - s);
+	}
+	if (n == 0 || n >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, start, n);
+	host[n] = '\0';
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno || p == 0 || p > 65535)
+		return -EINVAL;
+	if (*s != '[' && inet_pton(AF_INET, host, &a->v4) == 1)
+		*family = AF_INET;
+	else if (*s == '[' && inet_pton(AF_INET6, host, &a->v6) == 1)
+		*family = AF_INET6;
+	else
+		return -EINVAL;
+	*port = (uint16_t)p;
+	return 0;
+}

@@ -1,0 +1,235 @@
+/*
+ * monitor/show.c - the model and events as text for people and JSON for
+ * scripts.  `show --json` and `events --json` are stable interfaces: fields
+ * are only ever added.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "event.h"
+#include "show.h"
+
+void
+mon_rfc3339(const struct timespec *ts, char *buf, size_t len)
+{
+	struct tm	tm;
+	char		s[32];
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03ldZ", s, ts->tv_nsec / 1000000);
+}
+
+static const char *
+proto_name(int proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+static const char *const fwd_names[DIR_FWD__COUNT] = {
+	[DIR_FWD_NAT] = "nat", [DIR_FWD_DR] = "dr", [DIR_FWD_TUN] = "tun",
+};
+
+static json_object *
+real_json(const struct mon_real *rs)
+{
+	json_object	*o = json_object_new_object();
+	char		 addr[INET6_ADDRSTRLEN], t[40];
+
+	inet_ntop(rs->family, &rs->addr, addr, sizeof(addr));
+	mon_rfc3339(&rs->last_change, t, sizeof(t));
+	json_object_object_add(o, "address", json_object_new_string(addr));
+	json_object_object_add(o, "port", json_object_new_int(rs->port));
+	json_object_object_add(o, "state",
+	    json_object_new_string(mon_rs_state_names[rs->state]));
+	json_object_object_add(o, "admin",
+	    json_object_new_string(mon_admin_names[rs->admin]));
+	json_object_object_add(o, "weight", json_object_new_int(
+	    rs->admin_weight >= 0 ? rs->admin_weight : (int)rs->weight));
+	json_object_object_add(o, "config_weight",
+	    json_object_new_int((int)rs->weight));
+	json_object_object_add(o, "effective_weight",
+	    json_object_new_int((int)rs->eff_weight));
+	json_object_object_add(o, "kernel_weight", rs->kernel_weight < 0 ?
+	    NULL : json_object_new_int64(rs->kernel_weight));
+	json_object_object_add(o, "check", json_object_new_string(
+	    rs->probe ? rs->probe->type->name : "none"));
+	json_object_object_add(o, "reason",
+	    json_object_new_string(chk_reasons[rs->last_reason].code));
+	json_object_object_add(o, "message",
+	    json_object_new_string(rs->last_msg));
+	json_object_object_add(o, "last_change", json_object_new_string(t));
+	json_object_object_add(o, "changes",
+	    json_object_new_int64((int64_t)rs->changes));
+	json_object_object_add(o, "id", json_object_new_int64(rs->id));
+	return o;
+}
+
+void
+mon_show_json(struct evbuffer *out, const struct mon_model *m)
+{
+	json_object	*root = json_object_new_object();
+	json_object	*svcs = json_object_new_array();
+
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		const struct mon_service	*s = &m->svcs[i];
+		json_object			*o = json_object_new_object();
+		json_object			*reals = json_object_new_array();
+		char				 addr[INET6_ADDRSTRLEN];
+
+		inet_ntop(s->family, &s->addr, addr, sizeof(addr));
+		json_object_object_add(o, "name",
+		    json_object_new_string(s->name));
+		json_object_object_add(o, "address",
+		    json_object_new_string(addr));
+		json_object_object_add(o, "port", json_object_new_int(s->port));
+		json_object_object_add(o, "protocol",
+		    json_object_new_string(proto_name(s->proto)));
+		json_object_object_add(o, "scheduler",
+		    json_object_new_string(s->sched));
+		json_object_object_add(o, "forward",
+		    json_object_new_string(fwd_names[s->fwd]));
+		json_object_object_add(o, "id", json_object_new_int64(s->id));
+		for (size_t j = 0; j < s->nreals; j++)
+			json_object_array_add(reals, real_json(&s->reals[j]));
+		json_object_object_add(o, "servers", reals);
+		json_object_array_add(svcs, o);
+	}
+	json_object_object_add(root, "services", svcs);
+	evbuffer_add_printf(out, "%s\n", json_object_to_json_string_ext(root,
+	    JSON_C_TO_STRING_PLAIN));
+	json_object_put(root);
+}
+
+void
+mon_show_text(struct evbuffer *out, const struct mon_model *m)
+{
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		const struct mon_service	*s = &m->svcs[i];
+		size_t				 up = 0;
+
+		for (size_t j = 0; j < s->nreals; j++)
+			up += s->reals[j].state == MON_RS_UP ||
+			    s->reals[j].state == MON_RS_FALLING;
+		evbuffer_add_printf(out, "%sservice %s  %s  %s %s  "
+		    "(%zu servers, %zu up)\n", i ? "\n" : "", s->name, s->key,
+		    s->sched, fwd_names[s->fwd], s->nreals, up);
+		evbuffer_add_printf(out, "  %-24s %-8s %-9s %6s %6s %6s  "
+		    "%-24s %s\n", "SERVER", "STATE", "ADMIN", "WEIGHT", "EFF",
+		    "KERNEL", "LAST CHANGE", "LAST CHECK");
+		for (size_t j = 0; j < s->nreals; j++) {
+			const struct mon_real	*rs = &s->reals[j];
+			char			 t[40], kw[16];
+
+			mon_rfc3339(&rs->last_change, t, sizeof(t));
+			if (rs->kernel_weight < 0)
+				snprintf(kw, sizeof(kw), "-");
+			else
+				snprintf(kw, sizeof(kw), "%lld",
+				    (long long)rs->kernel_weight);
+			evbuffer_add_printf(out, "  %-24s %-8s %-9s %6d %6u "
+			    "%6s  %-24s %s %s%s%s\n", rs->key,
+			    mon_rs_state_names[rs->state],
+			    mon_admin_names[rs->admin], rs->admin_weight >= 0 ?
+			    rs->admin_weight : (int)rs->weight, rs->eff_weight,
+			    kw, t, rs->probe ? rs->probe->type->name : "none",
+			    chk_reasons[rs->last_reason].code,
+			    rs->last_msg[0] ? ": " : "", rs->last_msg);
+		}
+	}
+}
+
+/* old/new of an event as text: state names, admin names or numbers */
+static void
+event_values(const struct mon_event *ev, char *o, char *n, size_t len)
+{
+	switch (ev->type) {
+	case MON_EV_STATE:
+		snprintf(o, len, "%s", mon_rs_state_names[ev->old]);
+		snprintf(n, len, "%s", mon_rs_state_names[ev->new]);
+		break;
+	case MON_EV_ADMIN:
+		snprintf(o, len, "%s", mon_admin_names[ev->old]);
+		snprintf(n, len, "%s", mon_admin_names[ev->new]);
+		break;
+	default:
+		snprintf(o, len, "%lld", (long long)ev->old);
+		snprintf(n, len, "%lld", (long long)ev->new);
+		break;
+	}
+}
+
+void
+mon_event_format(struct evbuffer *out, const struct mon_event *ev, int json)
+{
+	char	t[40], o[32], n[32];
+
+	mon_rfc3339(&ev->time, t, sizeof(t));
+	event_values(ev, o, n, sizeof(o));
+	if (json) {
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "time", json_object_new_string(t));
+		json_object_object_add(j, "type",
+		    json_object_new_string(mon_event_type_names[ev->type]));
+		if (ev->svc != NULL)
+			json_object_object_add(j, "service",
+			    json_object_new_string(ev->svc->name));
+		if (ev->rs != NULL)
+			json_object_object_add(j, "server",
+			    json_object_new_string(ev->rs->key));
+		switch (ev->type) {
+		case MON_EV_STATE:
+		case MON_EV_ADMIN:
+			json_object_object_add(j, "old",
+			    json_object_new_string(o));
+			json_object_object_add(j, "new",
+			    json_object_new_string(n));
+			break;
+		case MON_EV_WEIGHT:
+			json_object_object_add(j, "old",
+			    json_object_new_int64(ev->old));
+			json_object_object_add(j, "new",
+			    json_object_new_int64(ev->new));
+			break;
+		case MON_EV_APPLIED:
+			json_object_object_add(j, "changes",
+			    json_object_new_int((int)ev->changes));
+			json_object_object_add(j, "latency_us",
+			    json_object_new_int64((int64_t)ev->latency_us));
+			break;
+		default:
+			json_object_object_add(j, "error",
+			    json_object_new_int(ev->error));
+			break;
+		}
+		if (ev->type == MON_EV_STATE)
+			json_object_object_add(j, "reason",
+			    json_object_new_string(
+			    chk_reasons[ev->reason].code));
+		json_object_object_add(j, "message",
+		    json_object_new_string(ev->msg));
+		evbuffer_add_printf(out, "%s\n",
+		    json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+		json_object_put(j);
+		return;
+	}
+	switch (ev->type) {
+	case MON_EV_APPLIED:
+		evbuffer_add_printf(out, "%s applied %u changes in %llu us\n",
+		    t, ev->changes, (unsigned long long)ev->latency_us);
+		break;
+	case MON_EV_BACKEND:
+		evbuffer_add_printf(out, "%s backend %s\n", t, ev->msg);
+		break;
+	default:
+		evbuffer_add_printf(out, "%s %s %s %s %s -> %s%s%s\n", t,
+		    mon_event_type_names[ev->type],
+		    ev->svc ? ev->svc->name : "-", ev->rs ? ev->rs->key : "-",
+		    o, n, ev->msg[0] ? ": " : "", ev->msg);
+		break;
+	}
+}
