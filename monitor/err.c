@@ -22,6 +22,7 @@ void
 err_prefix(struct err *e, const char *fmt, ...)
 {
 	char	pre[256], old[sizeof(e->msg)];
+	size_t	n;
 	va_list	ap;
 
 	if (e == NULL)
@@ -30,5 +31,9 @@ err_prefix(struct err *e, const char *fmt, ...)
 	vsnprintf(pre, sizeof(pre), fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof(old));
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", pre, old);
+	/* truncation is fine: the front of a message says the most */
+	n = (size_t)snprintf(e->msg, sizeof(e->msg), "%s: ", pre);
+	if (n < sizeof(e->msg))
+		snprintf(e->msg + n, sizeof(e->msg) - n, "%.*s",
+		    (int)(sizeof(e->msg) - n - 1), old);
 }
