@@ -16,11 +16,13 @@ void
 mon_rfc3339(const struct timespec *ts, char *buf, size_t len)
 {
 	struct tm	tm;
-	char		s[32];
+	size_t		n;
 
 	gmtime_r(&ts->tv_sec, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03ldZ", s, ts->tv_nsec / 1000000);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (n > 0 && n < len)
+		snprintf(buf + n, len - n, ".%03uZ",
+		    (unsigned)(ts->tv_nsec / 1000000) % 1000u);
 }
 
 static const char *
@@ -122,7 +124,7 @@ mon_show_text(struct evbuffer *out, const struct mon_model *m)
 		    "KERNEL", "LAST CHANGE", "LAST CHECK");
 		for (size_t j = 0; j < s->nreals; j++) {
 			const struct mon_real	*rs = &s->reals[j];
-			char			 t[40], kw[16];
+			char			 t[40], kw[24];
 
 			mon_rfc3339(&rs->last_change, t, sizeof(t));
 			if (rs->kernel_weight < 0)
