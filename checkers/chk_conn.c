@@ -54,8 +54,8 @@ chk_conn_open(struct chk_conn *c, struct probe *p, chk_conn_cb *cb,
 	if (connect(c->fd, (struct sockaddr *)&p->addr, p->addrlen) == 0) {
 		c->early_err = 0;
 	} else if (errno != EINPROGRESS && errno != EINTR) {
-		/* A non-blocking connect on loopback often fails at once
-		   (ECONNREFUSED); report it from the loop like the rest. */
+		/* The kernel refused at once (no route, a broadcast
+		   address): report it from the loop like the rest. */
 		c->early_err = errno;
 	}
 	if (c->early_err >= 0) {

@@ -12,7 +12,7 @@
  *
  * The callback is always called from the event loop, never from inside
  * chk_conn_open() or chk_conn_wait(): even a connect that fails or succeeds
- * at once (loopback often does) is reported on the next loop turn.  So a
+ * at once (ENETUNREACH without a route) is reported on the next loop turn.  So a
  * checker's start() never re-enters itself and never sees its run state
  * freed under its feet; cancel() before that turn simply drops it.
  *

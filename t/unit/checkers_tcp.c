@@ -295,16 +295,54 @@ tcp_refused(void **state)
 	assert_int_equal(c->done, 1);
 }
 
-/* cancel right after start (before the loop reports a refusal that
- * connect() already knew): no callback, nothing leaked (ASan) */
+/* Point the probe at 255.255.255.255: the kernel refuses a TCP connect to
+ * a broadcast address at once (ENETUNREACH), before any packet leaves. */
 static void
-tcp_cancel_before_refusal(void **state)
+probe_at_broadcast(struct ctx *c)
+{
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)&c->p.addr;
+
+	probe_setup(c, AF_INET, 80);
+	s4->sin_addr.s_addr = htonl(INADDR_BROADCAST);
+	snprintf(c->p.host, sizeof(c->p.host), "255.255.255.255");
+}
+
+/* a connect the kernel refuses at once: CHK_R_CONNECT naming the errno,
+ * reported from the loop, not from inside start() */
+static void
+tcp_unreachable_at_once(void **state)
 {
 	struct ctx	*c = *state;
 
-	probe_setup(c, AF_INET, closed_port(AF_INET));
+	probe_at_broadcast(c);
+	assert_int_equal(chk_tcp.start(&c->p), 0);
+	assert_int_equal(c->done, 0);
+	run_until(c, &c->done, 1);
+	assert_int_equal(c->res.verdict, CHK_V_FAIL);
+	assert_int_equal(c->res.reason, CHK_R_CONNECT);
+	assert_string_equal(c->res.msg, "connect: ENETUNREACH");
+	spin(c);
+	assert_int_equal(c->done, 1);
+}
+
+/* cancel right after start, before the loop reports what connect()
+ * already knew: no callback, nothing leaked (ASan); same for a refusal
+ * still on its way */
+static void
+tcp_cancel_before_report(void **state)
+{
+	struct ctx	*c = *state;
+
+	probe_at_broadcast(c);
 	assert_int_equal(chk_tcp.start(&c->p), 0);
 	assert_non_null(c->p.run);
+	chk_tcp.cancel(&c->p);
+	assert_null(c->p.run);
+	spin(c);
+	assert_int_equal(c->done, 0);
+
+	probe_setup(c, AF_INET, closed_port(AF_INET));
+	assert_int_equal(chk_tcp.start(&c->p), 0);
 	chk_tcp.cancel(&c->p);
 	assert_null(c->p.run);
 	spin(c);
@@ -349,7 +387,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(tcp_ok_ipv4, setup, teardown),
 		cmocka_unit_test_setup_teardown(tcp_ok_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(tcp_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(tcp_cancel_before_refusal,
+		cmocka_unit_test_setup_teardown(tcp_unreachable_at_once,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(tcp_cancel_before_report,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(tcp_cancel_during_connect,
 		    setup, teardown),
