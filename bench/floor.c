@@ -2,13 +2,15 @@
  * bench/floor.c - the floor: the least a checker can do for the same
  * checks, so bench/checks can say how far above it a real checker sits.
  *
- *   floor -p FIRST -n COUNT -m tcp|http [-a ADDR] [-i INTERVAL_MS]
+ *   floor -p FIRST -n COUNT -m tcp|http [-r] [-a ADDR] [-i INTERVAL_MS]
  *         [-t TIMEOUT_MS]
  *
  * One epoll loop, no configuration, no state machine, no logging.  Target k
  * (port FIRST + k) is checked at t0 + k * INTERVAL / COUNT, then every
  * INTERVAL, so checks are spread evenly over the interval.
- *   tcp:  non-blocking connect, wait until writable, SO_ERROR, close.
+ *   tcp:  non-blocking connect, wait until writable, SO_ERROR, close
+ *         (with -r: close with an RST via SO_LINGER 0, which spares both
+ *         ends the FIN exchange and the client its TIME_WAIT socket).
  *   http: connect, send "GET / HTTP/1.0", read to EOF, the status line must
  *         say 200, close.
  * A check not finished within TIMEOUT_MS fails.  On SIGTERM/SIGINT it prints
@@ -48,6 +50,7 @@ static const char request[] = "GET / HTTP/1.0\r\nHost: bench\r\n"
 static struct conn *conns;		/* indexed by fd */
 static int maxfd;
 static int http;
+static int rst_close;
 static int ep;
 static struct sockaddr_in dst;
 static int first_port;
@@ -148,6 +151,12 @@ on_event(int fd, uint32_t events)
 			return;
 		}
 		if (!http) {
+			if (rst_close) {
+				struct linger lg = { 1, 0 };
+
+				setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg,
+				    sizeof(lg));
+			}
 			finish(fd, 1);
 			return;
 		}
@@ -212,7 +221,7 @@ expire(int64_t now, int64_t timeout_ns)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: floor -p FIRST -n COUNT -m tcp|http "
+	fprintf(stderr, "usage: floor -p FIRST -n COUNT -m tcp|http [-r] "
 	    "[-a ADDR] [-i INTERVAL_MS] [-t TIMEOUT_MS]\n");
 	exit(2);
 }
@@ -229,11 +238,12 @@ main(int argc, char **argv)
 	sigset_t mask;
 	int n = 0, c, sfd;
 
-	while ((c = getopt(argc, argv, "p:n:m:a:i:t:")) != -1) {
+	while ((c = getopt(argc, argv, "p:n:m:ra:i:t:")) != -1) {
 		switch (c) {
 		case 'p': first_port = atoi(optarg); break;
 		case 'n': n = atoi(optarg); break;
 		case 'm': mode = optarg; break;
+		case 'r': rst_close = 1; break;
 		case 'a': addr = optarg; break;
 		case 'i': interval_ns = atoll(optarg) * 1000000; break;
 		case 't': timeout_ns = atoll(optarg) * 1000000; break;

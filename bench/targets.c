@@ -68,6 +68,8 @@ static int64_t window_start_ns;
 static uint32_t *samples;		/* intervals in us, this window */
 static size_t nsamples, samples_cap;
 static uint64_t events, accepts, replies, overflow;
+/* Connections the client ended without a request, by FIN or by RST. */
+static uint64_t fin_closes, rst_closes;
 static unsigned char *seen;		/* per port: arrived in this window */
 static int use_syn;
 static int pkt_fd = -1;
@@ -114,6 +116,7 @@ open_window(void)
 	recording = 1;
 	nsamples = 0;
 	events = accepts = replies = overflow = 0;
+	fin_closes = rst_closes = 0;
 	memset(seen, 0, (size_t)nports);
 	window_start_ns = now_ns(CLOCK_MONOTONIC);
 }
@@ -151,6 +154,8 @@ dump(const char *path)
 	fprintf(f, "events %llu\naccepts %llu\nreplies %llu\n",
 	    (unsigned long long)events, (unsigned long long)accepts,
 	    (unsigned long long)replies);
+	fprintf(f, "fin_closes %llu\nrst_closes %llu\n",
+	    (unsigned long long)fin_closes, (unsigned long long)rst_closes);
 	fprintf(f, "ports_seen %d\npacket_drops %lu\nlost_samples %llu\n",
 	    nseen, drops, (unsigned long long)overflow);
 	fprintf(f, "intervals %zu\n", nsamples);
@@ -354,6 +359,9 @@ accept_all(int ep, int lfd, int idx)
 /*
  * Requests are a few dozen bytes on loopback and arrive in one segment, so
  * the first read that returns data is the whole request: answer, close.
+ * A client that sends nothing (a TCP check) ends with a FIN (read returns
+ * 0) or an RST (ECONNRESET); both are counted, to tell how a checker
+ * closes.
  */
 static void
 serve(int fd)
@@ -366,6 +374,11 @@ serve(int fd)
 	if (n > 0) {
 		if (write(fd, reply, sizeof(reply) - 1) > 0 && recording)
 			replies++;
+	} else if (recording) {
+		if (n == 0)
+			fin_closes++;
+		else if (errno == ECONNRESET)
+			rst_closes++;
 	}
 	close(fd);
 }
