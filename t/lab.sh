@@ -27,6 +27,7 @@
 #   lab_rs_access PREFIX I        rsd's access log (one line per request)
 #   lab_exec PREFIX NS CMD...     CMD inside PREFIX-NS (cli, dir, rs1...)
 #   lab_tally PREFIX ARGS...      t/tools/tally in the client namespace
+#   lab_tally_in PREFIX NS ARGS...  the same in another (dir, rs1...)
 #   lab_count OUTPUT NAME         NAME's count in tally's OUTPUT (0 if none)
 #   lab_conf_global PREFIX [BACKEND]  the config's global block for this lab
 #   lab_daemon_start PREFIX CONF [ARGS]  lvsmond -n -f CONF ARGS in the
@@ -40,6 +41,9 @@
 #                                 the background (stopped by lab_down)
 #   lab_field PREFIX SVC SERVER FIELD  one field of one real from
 #                                 "show --json" ("null" for JSON null)
+#   lab_field_is PREFIX SVC SERVER FIELD WANT   the same as a test
+#   lab_wait_state PREFIX SECS SVC STATE SERVER...  wait until all are STATE
+#   lab_wait_log PREFIX SECS REGEX  wait until the daemon's log matches
 #   lab_nft PREFIX ARGS...        nft in the director namespace
 #
 # Needs root.  LVSMON_BUILD (default: this tree's build/) holds lvsmond,
@@ -318,9 +322,15 @@ lab_rs_access()
 
 lab_tally()
 {
-	local p=$1 tally; shift
+	local p=$1; shift
+	lab_tally_in "$p" cli "$@"
+}
+
+lab_tally_in()
+{
+	local p=$1 ns=$2 tally; shift 2
 	tally=$(_lab_tool tally) || return 1
-	ip netns exec "$p-cli" "$tally" "$@"
+	ip netns exec "$p-$ns" "$tally" "$@"
 }
 
 lab_count()
@@ -414,7 +424,9 @@ lab_daemon_stop()
 lab_events_start()
 {
 	local p=$1 file=$2 bg; shift 2
-	lab_ctl "$p" events "$@" >"$file" 2>&1 &
+	# The binary itself, not lab_ctl: $! must be lvsmonctl's pid.
+	"$LVSMON_BUILD/lvsmonctl" -s "$(lab_sock "$p")" events "$@" \
+	    >"$file" 2>&1 &
 	bg=$!
 	_lab_track "$p" "$bg"
 	# Return once the stream is connected (the daemon then has it before
@@ -458,4 +470,26 @@ lab_field()
 lab_field_is()
 {
 	[ "$(lab_field "$1" "$2" "$3" "$4")" = "$5" ]
+}
+
+# lab_wait_state PREFIX SECS SERVICE STATE SERVER...: every SERVER of
+# SERVICE is in STATE in "show --json" within SECS seconds.
+lab_wait_state()
+{
+	local p=$1 secs=$2 svc=$3 state=$4; shift 4
+	_lab_wait "$secs" _lab_all_in_state "$p" "$svc" "$state" "$@"
+}
+
+_lab_all_in_state()
+{
+	local p=$1 svc=$2 state=$3 s; shift 3
+	for s in "$@"; do
+		lab_field_is "$p" "$svc" "$s" state "$state" || return 1
+	done
+}
+
+# lab_wait_log PREFIX SECS REGEX: the daemon's log matches (grep -E).
+lab_wait_log()
+{
+	_lab_wait "$2" grep -qE -- "$3" "$(lab_log "$1")"
 }

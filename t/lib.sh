@@ -118,20 +118,15 @@ between()
 	fi
 }
 
+# Each argument on its own line(s), every line behind "# ".
 diag()
 {
-	local line
-	while IFS= read -r line; do
-		echo "# $line" >&2
-	done <<<"$*"
+	printf '%s\n' "$@" | sed 's/^/# /' >&2
 }
 
 note()
 {
-	local line
-	while IFS= read -r line; do
-		echo "# $line"
-	done <<<"$*"
+	printf '%s\n' "$@" | sed 's/^/# /'
 }
 
 skip()
