@@ -1,0 +1,217 @@
+#!/bin/bash
+# t/demo.sh - `make demo`: lvsmon at work in two minutes, in a lab of network
+# namespaces (t/lab.sh) that is removed afterwards, also on Ctrl-C.
+#
+# Each step is a function, so later features (SNMP, Lua checks, alerts) add
+# a step and a line in main().  Needs root; runs build/ (LVSMON_BUILD).
+T=$(cd "$(dirname "$0")" && pwd)
+. "$T/lab.sh"
+
+P=demo$$
+R1=198.51.100.11:8080 R2=198.51.100.12:8080 R3=198.51.100.13:8080
+VIP=203.0.113.10:80
+STEP=0
+
+if [ -t 1 ]; then
+	B=$'\e[1m' DIM=$'\e[2m' N=$'\e[0m'
+else
+	B="" DIM="" N=""
+fi
+
+step()
+{
+	STEP=$((STEP + 1))
+	printf '\n%s== %d. %s%s\n' "$B" "$STEP" "$*" "$N"
+}
+
+say()
+{
+	printf '%s\n' "$*" | fmt -w 78
+}
+
+# show a command as the operator would type it, then its output, indented
+shown()
+{
+	printf '%s$ %s%s\n' "$DIM" "$1" "$N"
+	shift
+	"$@" 2>&1 | sed 's/^/    /'
+}
+
+die()
+{
+	echo "demo: $*" >&2
+	exit 1
+}
+
+ctl()
+{
+	lab_ctl "$P" "$@"
+}
+
+# print tally's output as bars
+bars()
+{
+	awk '{ printf "    %-5s %4d  ", $1, $2
+		for (i = 0; i < $2 / 5; i++) printf "#"; printf "\n" }' <<<"$1"
+}
+
+traffic()
+{
+	local n=$1 out
+	out=$(lab_tally "$P" -c "$n" -t 1000 "$VIP")
+	say "$n new connections from the client to $VIP; who answered:"
+	bars "$out"
+}
+
+demo_lab()
+{
+	step "A lab: one client, one director, three real servers"
+	lab_up "$P" 3 || die "could not build the lab (are you root?)"
+	for i in 1 2 3; do
+		lab_rs_start "$P" "$i" || die "real server $i did not start"
+	done
+	cat <<EOF
+    client $P-cli  192.0.2.2 ----veth---- 192.0.2.1  director $P-dir
+                                                  VIP 203.0.113.10, nftables
+                                          bridge 198.51.100.1
+              +-------------------------------+-------------------+
+      rs1 198.51.100.11:8080     rs2 198.51.100.12:8080     rs3 198.51.100.13:8080
+EOF
+	say "Each real server (t/tools/rsd) answers HTTP with its name and has a" \
+	    "/health page. The director forwards in NAT mode: the servers' replies" \
+	    "go back through it."
+}
+
+demo_config()
+{
+	step "The configuration"
+	CONF=$(lab_dir "$P")/lvsmond.conf
+	{ lab_conf_global "$P" nft; cat <<EOF
+services = (
+  { name = "web"; address = "203.0.113.10"; port = 80; protocol = "tcp";
+    scheduler = "wrr"; forward = "nat";
+    check = { type = "http"; path = "/health"; expect_status = "200-299";
+              interval = 1.0; timeout = 0.5; rise = 2; fall = 3; };
+    real_servers = (
+      { address = "198.51.100.11"; port = 8080; weight = 100; },
+      { address = "198.51.100.12"; port = 8080; weight = 50; },
+      { address = "198.51.100.13"; port = 8080; weight = 50; } ); }
+);
+EOF
+	} >"$CONF"
+	sed 's/^/    /' "$CONF"
+	shown "lvsmond -t -f lvsmond.conf" "$LVSMON_BUILD/lvsmond" -t -f "$CONF"
+}
+
+demo_start()
+{
+	step "Start lvsmond on the director"
+	lab_daemon_start "$P" "$CONF" ||
+	    { cat "$(lab_log "$P")"; die "lvsmond did not start"; }
+	lab_wait_state "$P" 10 web up "$R1" "$R2" "$R3" ||
+	    die "the real servers did not come up"
+	say "Its log (foreground, -n):"
+	sed 's/^/    /' "$(lab_log "$P")"
+	shown "lvsmonctl show" ctl show
+	say "The kernel's packet core is an nftables table of its own; the" \
+	    "weights are a numgen interval map (a slice of 1,000,000 per weight):"
+	shown "nft list table inet lvsmon   (three of its maps)" \
+	    bash -c "ip netns exec $P-dir nft list table inet lvsmon | awk '
+		/^[[:space:]]*map / { m = \$2 }
+		/elements = / && m ~ /^(svc4|be_addr4|sched_[0-9]+)\$/ {
+			sub(/^[[:space:]]*/, \"\"); print m \": \" \$0 }'"
+}
+
+demo_traffic()
+{
+	step "Traffic is split by weight (100 : 50 : 50)"
+	traffic 300
+}
+
+demo_failure()
+{
+	local ev seen
+	step "A real server fails: falling, then down after fall = 3 checks"
+	ev=$(lab_dir "$P")/events
+	lab_events_start "$P" "$ev"
+	say "In another terminal: lvsmonctl events. Now rs3's process stops."
+	lab_rs_stop "$P" 3
+	lab_wait_state "$P" 15 web down "$R3" || die "rs3 did not go down"
+	sleep 0.2	# let the kernel batch's "applied" event arrive
+	shown "lvsmonctl events" cat "$ev"
+	shown "lvsmonctl show" ctl show
+	traffic 100
+	say "rs3 comes back: after rise = 2 good checks it is up again."
+	seen=$(wc -l <"$ev")
+	lab_rs_start "$P" 3 || die "rs3 did not restart"
+	lab_wait_state "$P" 15 web up "$R3" || die "rs3 did not come back"
+	sleep 0.2
+	shown "lvsmonctl events   (continued)" tail -n +"$((seen + 1))" "$ev"
+}
+
+demo_drain()
+{
+	local k hold out
+	step "Drain rs2: established connections finish, new ones go elsewhere"
+	# a 5-second download through the VIP that lands on rs2
+	for ((k = 0; k < 20; k++)); do
+		hold=$(lab_dir "$P")/hold.$k
+		lab_tally "$P" --hold 5 -t 2000 "$VIP" >"$hold" &
+		_lab_wait 3 grep -q ' GET /slow' \
+		    "$(lab_rs_access "$P" 2)" "$(lab_rs_access "$P" 1)" \
+		    "$(lab_rs_access "$P" 3)"
+		if grep -q ' GET /slow' "$(lab_rs_access "$P" 2)"; then
+			HOLD_PID=$! HOLD=$hold
+			break
+		fi
+		wait $!
+		sed -i '/ GET \/slow/d' "$(lab_rs_access "$P" 1)" \
+		    "$(lab_rs_access "$P" 3)"
+	done
+	[ -n "${HOLD_PID:-}" ] || die "no long connection landed on rs2"
+	say "A client holds a 5-second download (GET /slow?s=5) from rs2."
+	shown "lvsmonctl drain web $R2" ctl drain web "$R2"
+	traffic 100
+	say "...while the download from rs2 goes on to its end:"
+	wait "$HOLD_PID"
+	sed 's/^/    /' "$HOLD"
+	shown "lvsmonctl enable web $R2" ctl enable web "$R2"
+}
+
+demo_weight()
+{
+	step "Change a weight at run time"
+	shown "lvsmonctl set weight web $R1 10" ctl set weight web "$R1" 10
+	lab_wait_state "$P" 5 web up "$R1"
+	_lab_wait 5 lab_field_is "$P" web "$R1" kernel_weight 10
+	say "Weights are now 10 : 50 : 50."
+	traffic 300
+	shown "lvsmonctl show --json | head -c 400" \
+	    bash -c "'$LVSMON_BUILD/lvsmonctl' -s '$(lab_sock "$P")' show --json |
+	        head -c 400; echo ..."
+}
+
+demo_end()
+{
+	step "Clean up"
+	lab_daemon_stop "$P"
+	lab_down "$P"
+	say "lvsmond stopped, namespaces and files removed." \
+	    "Next: README.md (configuration), t/README.md (tests and the lab)."
+}
+
+main()
+{
+	[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, nftables)"
+	[ -x "$LVSMON_BUILD/lvsmond" ] || die "no $LVSMON_BUILD/lvsmond: make"
+	demo_lab
+	demo_config
+	demo_start
+	demo_traffic
+	demo_failure
+	demo_drain
+	demo_weight
+	demo_end
+}
+
+main "$@"
