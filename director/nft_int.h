@@ -1,10 +1,14 @@
 /*
  * director/nft_int.h - shared by the nft backend's files only.
  *
- *   nft.c       the backend: table shape, checks, sync/apply/read_stats
+ *   nft.c       the backend's hooks: open/close, sync, apply, flush
+ *   nft_rules.c the table's shape: checks, sets, rules, slot maps, and the
+ *               batch that makes the kernel hold a whole table
+ *   nft_read.c  the table read back from the kernel (sync's differences,
+ *               read_stats)
  *   nft_nl.c    netlink plumbing: one growing batch buffer sent in one
- *               sendmsg (one kernel transaction), dumps, small builders
- *               for chains, sets, elements and rule expressions
+ *               sendmsg (one kernel transaction), dumps
+ *   nft_build.c builders for chains, sets, elements, rule expressions
  *   nft_slots.c weights -> scheduling slots (largest remainder, smooth
  *               weighted round robin)
  */
@@ -18,8 +22,23 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 
+#include "director/dir.h"
+
 #define NFT_TABLE	"lvsmon"
 #define NFT_ANCHOR	"lvsmon_anchor"
+
+#define SLOT_SPACE	1000000u	/* wrr/sh slots: 1e-6 resolution */
+#define RR_CAP		1024u		/* rr: at most this many slots */
+#define MARK_TAG	0x4c000000u	/* ct mark = MARK_TAG | real id */
+#define MARK_ID(m)	((m) & DIR_ID_MAX)
+#define CT_DIR_ORIGINAL	0		/* ct direction values */
+#define CT_DIR_REPLY	1
+#define SH_SEED		0x4c564d53u	/* "LVMS" ^ service id: stable */
+
+/* Schedulers; the value is what svc_sched holds in the kernel. */
+enum nft_sched { SCHED_WRR = 1, SCHED_RR = 2, SCHED_SH = 3 };
+extern const char *const nft_sched_names[4];	/* "?", "wrr", "rr", "sh" */
+extern const char *const nft_counter_sets[3];	/* be_conn, be_in, be_out */
 
 /* A netlink socket for nf_tables and its sequence numbers. */
 struct nft_nl {
@@ -60,11 +79,25 @@ struct nft_elems {
 	size_t			 n;
 };
 
+/* Room reserved per message kind; libnftnl writes without bounds checks,
+ * so these are generous upper bounds. */
+#define MSG_SMALL	512
+#define MSG_RULE	2048
+#define ELEMS_PER_MSG	128
+#define ELEM_ROOM	192
+
 int	nft_nl_open(struct nft_nl *n, char *err, size_t errlen);
 void	nft_nl_close(struct nft_nl *n);
 
 void	nft_batch_init(struct nft_batch *b, struct nft_nl *n);
 void	nft_batch_free(struct nft_batch *b);
+/* Room for one message of at most size bytes, its header filled and
+ * its description recorded; NULL (and b->nomem) when out of memory.
+ * nft_batch_done() then counts what the payload builder wrote. */
+struct nlmsghdr *nft_batch_msg(struct nft_batch *b, uint16_t type,
+	    uint16_t flags, size_t size, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+void	nft_batch_done(struct nft_batch *b, struct nlmsghdr *nlh);
 /* Send b (no-op when it holds no message); 0 or -errno with the failing
  * message's description in err. */
 int	nft_batch_send(struct nft_nl *n, struct nft_batch *b, char *err,
@@ -153,5 +186,48 @@ int	nft_slots_apportion(const uint32_t *w, size_t n, uint32_t space,
  */
 size_t	nft_slots_rr(const uint32_t *w, size_t n, uint32_t cap,
 	    uint32_t *seq);
+
+/* What the kernel holds now, as sync needs it (nft_read.c). */
+struct nft_cur {
+	char		(*sets)[32];	/* sched_* sets */
+	uint32_t	*setflags;	/* their NFT_SET_* flags */
+	size_t		 nsets;
+	char		(*chains)[32];	/* svc_* chains */
+	size_t		 nchains;
+	uint32_t	*keys[3];	/* be_conn, be_in, be_out (sorted) */
+	size_t		 nkeys[3];
+	size_t		 cap[5];
+};
+
+/* nft_read.c */
+/* *exists = 0 and 0 returned when our table is not there yet. */
+int	nft_read_cur(struct nft_nl *nl, struct nft_cur *c, int *exists,
+	    char *err, size_t errlen);
+void	nft_cur_free(struct nft_cur *c);
+/* read_stats: the whole table from the kernel (empty if none). */
+int	nft_read_table(struct nft_nl *nl, struct dir_table *out, char *err,
+	    size_t errlen);
+int	nft_grow(void **p, size_t *cap, size_t n, size_t sz);
+
+/* nft_rules.c */
+int	nft_sched_of(const char *name);		/* -1 if nft cannot */
+/* Refuse what nft cannot do, with a message naming the service. */
+int	nft_check_table(const struct dir_table *t, char *err, size_t errlen);
+/* The whole table (t sorted by id) into b; rrmod[i] gets the modulus of
+ * service i's rr rule. */
+void	nft_build_sync(struct nft_batch *b, const struct dir_table *t,
+	    struct nft_cur *c, uint32_t *rrmod);
+/* Fill sched_<id> (caller flushed it); the rr modulus, or -ENOMEM. */
+int64_t	nft_fill_sched(struct nft_batch *b, const struct dir_service *s);
+void	nft_rules_svc(struct nft_batch *b, const struct dir_service *s,
+	    uint32_t rrmod);
+int	nft_cmp_u32(const void *a, const void *b);
+int	nft_cmp_svc_id(const void *a, const void *b);
+int	nft_cmp_real_id(const void *a, const void *b);
+/* qsort/bsearch that accept an empty (NULL) array. */
+void	nft_sort(void *base, size_t n, size_t sz,
+	    int (*cmp)(const void *, const void *));
+void	*nft_search(const void *key, const void *base, size_t n, size_t sz,
+	    int (*cmp)(const void *, const void *));
 
 #endif
