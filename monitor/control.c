@@ -31,17 +31,19 @@
 #define CTL_MAX_QUEUE	(1 << 20)	/* a stream client this far behind
 					   is dropped, not buffered forever */
 
-static struct {
-	struct mon_model	*m;
-	struct evconnlistener	*lis;
-	char			*path;
-} ctl;
-
 struct client {
 	struct bufferevent	*bev;
 	int			 json;		/* events --json */
 	int			 streaming;
+	struct client		*prev, *next;	/* ctl.clients */
 };
+
+static struct {
+	struct mon_model	*m;
+	struct evconnlistener	*lis;
+	char			*path;
+	struct client		*clients;	/* owned; freed at close */
+} ctl;
 
 typedef int (*ctl_fn)(struct client *c, int argc, char **argv,
     struct evbuffer *out, struct err *e);
@@ -218,7 +220,7 @@ dispatch(struct client *c, char *line, struct evbuffer *out, struct err *e)
 		    "%s)", argv[0], list);
 	}
 	if (argc - 1 < cmd->min || argc - 1 > cmd->max)
-		return err_set(e, -EINVAL, "usage: %s", cmd->usage);
+		return err_set(e, -EINVAL, "usage: lvsmonctl %s", cmd->usage);
 	return cmd->fn(c, argc - 1, argv + 1, out, e);
 }
 
@@ -227,6 +229,12 @@ client_free(struct client *c)
 {
 	if (c->streaming)
 		mon_event_unsubscribe(on_stream_event, c);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		ctl.clients = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -330,6 +338,9 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
+	if ((c->next = ctl.clients) != NULL)
+		c->next->prev = c;
+	ctl.clients = c;
 	bufferevent_setcb(c->bev, on_read, on_write_done, on_bev_event, c);
 	bufferevent_enable(c->bev, EV_READ);
 }
@@ -381,6 +392,8 @@ mon_control_open(struct mon_model *m, struct event_base *base,
 void
 mon_control_close(void)
 {
+	while (ctl.clients != NULL)
+		client_free(ctl.clients);
 	if (ctl.lis != NULL)
 		evconnlistener_free(ctl.lis);
 	if (ctl.path != NULL)

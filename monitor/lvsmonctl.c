@@ -3,7 +3,7 @@
  * It sends the words of its command line as one line and prints the answer;
  * all checking of the command is the daemon's (one place, same errors for
  * every front end).  Exit: 0 ok, 1 the daemon said no or is not there,
- * 2 usage.
+ * 2 usage (ours, or the daemon's "usage:" answer).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -93,7 +93,10 @@ main(int argc, char **argv)
 			char *nl = memchr(buf, '\n', (size_t)r);
 
 			if (strncmp(buf, "error: ", 7) == 0) {
-				failed = 1;
+				/* the daemon knows the grammar; a wrong
+				   word count is still a usage error */
+				failed = strncmp(buf + 7, "usage: ", 7) == 0 ?
+				    2 : 1;
 				first = 0;
 				fprintf(stderr, "lvsmonctl: %.*s", (int)r - 7,
 				    buf + 7);
@@ -116,5 +119,5 @@ main(int argc, char **argv)
 		return 1;
 	}
 	close(fd);
-	return failed ? 1 : 0;
+	return failed;
 }
