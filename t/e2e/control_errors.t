@@ -29,7 +29,7 @@ EOF
 } >"$CONF"
 
 lab_daemon_start "$P" "$CONF"
-ok $? "lvsmond starts and answers on its control socket"
+ok $? "lvsmond starts and answers on its control socket" || exit
 lab_wait_state "$P" 10 web up "$R1"
 
 # ctl ARGS...: run lvsmonctl; sets RC, OUT (stdout), ERR (stderr).

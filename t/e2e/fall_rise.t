@@ -32,7 +32,7 @@ EOF
 
 # -d: one debug line per check, so the failures can be counted.
 lab_daemon_start "$P" "$CONF" -d
-ok $? "lvsmond starts and answers on its control socket"
+ok $? "lvsmond starts and answers on its control socket" || exit
 lab_wait_state "$P" 10 web up "$R1" "$R2"
 ok $? "both reals are up"
 wait_until 5 lab_field_is "$P" web "$R2" kernel_weight 1

@@ -28,7 +28,7 @@ EOF
 } >"$CONF"
 
 lab_daemon_start "$P" "$CONF"
-ok $? "lvsmond starts and answers on its control socket"
+ok $? "lvsmond starts and answers on its control socket" || exit
 lab_wait_state "$P" 10 web up "$R1" "$R2"
 ok $? "both reals are up"
 is "$(lab_field "$P" web "$R2" message)" "http: status 200" \

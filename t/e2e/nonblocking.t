@@ -46,7 +46,7 @@ EOF
 } >"$CONF"
 
 lab_daemon_start "$P" "$CONF" -d
-ok $? "lvsmond starts and answers on its control socket"
+ok $? "lvsmond starts and answers on its control socket" || exit
 lab_wait_state "$P" 10 web up "$R1" "$R2"
 ok $? "rs1 and rs2 are up"
 wait_until 10 lab_field_is "$P" web "$R3" reason TIMEOUT &&

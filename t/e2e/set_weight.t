@@ -35,7 +35,7 @@ EOF
 } >"$CONF"
 
 lab_daemon_start "$P" "$CONF"
-ok $? "lvsmond starts and answers on its control socket"
+ok $? "lvsmond starts and answers on its control socket" || exit
 lab_wait_state "$P" 10 web up "$R1" "$R2"
 ok $? "both IPv4 reals are up"
 lab_wait_state "$P" 10 web6 up "$S1" "$S2"

@@ -47,7 +47,7 @@ EOF
 } >"$CONF"
 
 lab_daemon_start "$P" "$CONF"
-ok $? "lvsmond starts and answers on its control socket"
+ok $? "lvsmond starts and answers on its control socket" || exit
 lab_wait_state "$P" 10 web up "$R1" "$R2" &&
     lab_wait_state "$P" 10 web6 up "$S1" &&
     lab_wait_state "$P" 10 dns up 198.51.100.11:53

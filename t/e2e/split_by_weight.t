@@ -40,7 +40,7 @@ EOF
 } >"$CONF"
 
 lab_daemon_start "$P" "$CONF"
-ok $? "lvsmond starts and answers on its control socket"
+ok $? "lvsmond starts and answers on its control socket" || exit
 like "$(cat "$(lab_log "$P")")" "lvsmond: started: 2 services, 6 real servers" \
     "the log says it started 2 services with 6 real servers"
 
