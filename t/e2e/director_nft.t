@@ -207,7 +207,7 @@ tally()
 	ns cli "$TALLY" "$@"
 }
 
-echo "1..20"
+echo "1..21"
 lab_up || { echo "Bail out!  cannot build the lab"; exit 255; }
 
 cat >"$TMP/table" <<EOF
@@ -344,16 +344,22 @@ slow()
 }
 n=$(slow)
 wait_until 10 test "$(slow)" -gt "$n"
+cbefore=$(field "$(dirctl show)" 11 conns)
 dirctl sync "$TMP/table" 2>"$TMP/err" &&
     dirctl sync "$TMP/table" 2>>"$TMP/err"
 rc=$?
+cafter=$(field "$(dirctl show)" 11 conns)
 wait "$hold"
 hrc=$?
 [ $rc = 0 ] && [ $hrc = 0 ] && grep -q "complete yes" "$TMP/hold2"
 ok $? "re-syncing the same table twice keeps an established connection"
 [ $? -eq 0 ] || diag "$(cat "$TMP/err" "$TMP/hold2")"
 
-# 18: a scheduler nft cannot do is refused, and nothing changes
+# 18
+in_range "$cbefore" 1 1000000 && in_range "$cafter" "$cbefore" 1000000
+ok $? "counters survive a re-sync (rs1 conns $cbefore before, $cafter after)"
+
+# 19: a scheduler nft cannot do is refused, and nothing changes
 sed 's/ wrr$/ lc/' "$TMP/table" >"$TMP/table.lc"
 before=$(ns dir nft list table inet lvsmon 2>&1)
 msg=$(dirctl sync "$TMP/table.lc" 2>&1)
@@ -364,7 +370,7 @@ after=$(ns dir nft list table inet lvsmon 2>&1)
 ok $? "sync with scheduler lc is refused with a message, table untouched"
 [ $? -eq 0 ] || diag "$msg"
 
-# 19: a removed service stops being served; others keep going
+# 20: a removed service stops being served; others keep going
 grep -v -e '^service 4' -e '^real 4' "$TMP/table" >"$TMP/table.less"
 dirctl sync "$TMP/table.less" 2>"$TMP/err"
 rc=$?
@@ -375,7 +381,7 @@ kept=$(tally -c 10 "$VIP4:80")
     ! ns dir nft list chain inet lvsmon svc_4 >/dev/null 2>&1
 ok $? "a service dropped from the table is removed, the others still serve"
 
-# 20: flush removes what the backend put in the kernel
+# 21: flush removes what the backend put in the kernel
 dirctl flush 2>"$TMP/err"
 rc=$?
 tables=$(ns dir nft list tables 2>&1)
