@@ -74,8 +74,8 @@ demo_lab()
     client $P-cli  192.0.2.2 ----veth---- 192.0.2.1  director $P-dir
                                                   VIP 203.0.113.10, nftables
                                           bridge 198.51.100.1
-              +-------------------------------+-------------------+
-      rs1 198.51.100.11:8080     rs2 198.51.100.12:8080     rs3 198.51.100.13:8080
+               +--------------------------+----------------------+
+       rs1 198.51.100.11:8080   rs2 198.51.100.12:8080   rs3 198.51.100.13:8080
 EOF
 	say "Each real server (t/tools/rsd) answers HTTP with its name and has a" \
 	    "/health page. The director forwards in NAT mode: the servers' replies" \

@@ -53,7 +53,7 @@ bad()
 	rc=$?
 	is "$rc" 1 "$name: lvsmond -t exits 1"
 	like "$out" "$f:$line: (.*: )?$key: .*$expect" \
-	    "$name: the message names $(basename "$f"):$line, the key and what was expected"
+	    "$name: says $(basename "$f"):$line, the key, what was expected"
 }
 
 plan 17

@@ -144,7 +144,8 @@ if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	    "$LVSMON_BUILD/lvsmonctl" -s "$SOCK" drain web "$R1" 2>&1)
 	rc=$?
-	ok $((rc != 0 ? 0 : 1)) "user nobody cannot drain through the socket (exit $rc)"
+	ok $((rc != 0 ? 0 : 1)) \
+	    "user nobody cannot drain through the socket (exit $rc)"
 	like "$out" "lvsmonctl: .*(ermission|denied|EACCES)" \
 	    "... and is told permission was denied"
 	is "$(lab_field "$P" web "$R1" admin)" enabled \

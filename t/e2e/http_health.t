@@ -42,7 +42,8 @@ is "$(lab_field "$P" web "$R2" reason)" L7STS \
 is "$(lab_field "$P" web "$R2" message)" "http: status 503" \
     "show --json gives the message http: status 503"
 like "$(cat "$(lab_log "$P")")" \
-    "real web/198\.51\.100\.12:8080: state falling -> down \(http, [0-9]+ ms\): http: status 503" \
+    "$(echo 'real web/198\.51\.100\.12:8080: state falling -> down' \
+    '\(http, [0-9]+ ms\): http: status 503')" \
     "the log says rs2 went falling -> down on http: status 503"
 out=$(lab_tally_in "$P" dir -c 3 -t 1000 "$R2")
 is "$(lab_count "$out" rs2)" 3 \

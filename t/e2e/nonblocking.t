@@ -81,10 +81,11 @@ intervals()
 for i in 1 2; do
 	read -r min max n <<<"$(intervals "$i")"
 	note "rs$i: $n intervals between checks, min $min ms, max $max ms"
-	between "$min" $((INTERVAL_MS - SLACK_MS)) $((INTERVAL_MS + SLACK_MS)) \
-	    "rs$i: the shortest gap between its checks is ${INTERVAL_MS}+-${SLACK_MS} ms"
-	between "$max" $((INTERVAL_MS - SLACK_MS)) $((INTERVAL_MS + SLACK_MS)) \
-	    "rs$i: the longest gap between its checks is ${INTERVAL_MS}+-${SLACK_MS} ms"
+	lo=$((INTERVAL_MS - SLACK_MS)) hi=$((INTERVAL_MS + SLACK_MS))
+	between "$min" "$lo" "$hi" \
+	    "rs$i: the shortest gap between its checks is $lo..$hi ms"
+	between "$max" "$lo" "$hi" \
+	    "rs$i: the longest gap between its checks is $lo..$hi ms"
 done
 
 # What the daemon's debug log says about the stalled ones in that window.

@@ -62,7 +62,8 @@ like "$(cat "$(lab_log "$P")")" \
 
 out=$(lab_tally "$P" -c 400 -t 1000 "$VIP")
 note "split at 10:30:" "$out"
-between "$(lab_count "$out" rs1)" 55 145 "at weights 10:30 rs1 gets about a quarter"
+between "$(lab_count "$out" rs1)" 55 145 \
+    "at weights 10:30 rs1 gets about a quarter"
 between "$(lab_count "$out" rs2)" 255 345 \
     "at weights 10:30 rs2 gets about three quarters"
 

@@ -100,24 +100,48 @@ SVC="name address port protocol scheduler forward"
 SRV="address port state admin weight effective_weight kernel_weight check"
 SRV="$SRV reason message changes"
 
-is "$(fields web $SVC)" "name=string:web address=string:203.0.113.10 port=number:80 protocol=string:tcp scheduler=string:wrr forward=string:nat" \
+w()	# the words, joined by one blank: an expected line, in pieces
+{
+	echo "$*"
+}
+
+is "$(fields web $SVC)" "$(w name=string:web address=string:203.0.113.10 \
+    port=number:80 protocol=string:tcp scheduler=string:wrr \
+    forward=string:nat)" \
     "service web: name, address, port, protocol, scheduler, forward"
-is "$(fields web6 name address port protocol)" "name=string:web6 address=string:2001:db8:ff::10 port=number:80 protocol=string:tcp" \
+is "$(fields web6 name address port protocol)" "$(w name=string:web6 \
+    address=string:2001:db8:ff::10 port=number:80 protocol=string:tcp)" \
     "service web6 shows its IPv6 address"
-is "$(fields dns name port protocol scheduler)" "name=string:dns port=number:53 protocol=string:udp scheduler=string:rr" \
+is "$(fields dns name port protocol scheduler)" "$(w name=string:dns \
+    port=number:53 protocol=string:udp scheduler=string:rr)" \
     "service dns is udp with scheduler rr"
 
-is "$(fields "web/$R1" $SRV)" "address=string:198.51.100.11 port=number:8080 state=string:up admin=string:enabled weight=number:100 effective_weight=number:100 kernel_weight=number:100 check=string:http reason=string:OK message=string:http: status 200 changes=number:1" \
+is "$(fields "web/$R1" $SRV)" "$(w address=string:198.51.100.11 \
+    port=number:8080 state=string:up admin=string:enabled \
+    weight=number:100 effective_weight=number:100 kernel_weight=number:100 \
+    check=string:http reason=string:OK "message=string:http: status 200" \
+    changes=number:1)" \
     "an http-checked real that came up: every field, its type and value"
-like "$(fields "web/$R2" $SRV)" "^address=string:198\.51\.100\.12 port=number:8080 state=string:up admin=string:enabled weight=number:50 effective_weight=number:50 kernel_weight=number:50 check=string:tcp reason=string:OK message=string:.+ changes=number:1$" \
+like "$(fields "web/$R2" $SRV)" "^$(w 'address=string:198\.51\.100\.12' \
+    port=number:8080 state=string:up admin=string:enabled \
+    weight=number:50 effective_weight=number:50 kernel_weight=number:50 \
+    check=string:tcp reason=string:OK 'message=string:.+' \
+    changes=number:1)\$" \
     "a real whose check is overridden to tcp shows check tcp"
-like "$(fields "web/$R3" $SRV)" "^address=string:198\.51\.100\.13 port=number:8080 state=string:down admin=string:enabled weight=number:20 effective_weight=number:0 kernel_weight=(number:0|null:) check=string:http reason=string:L4CON message=string:.*ECONNREFUSED.* changes=number:0$" \
-    "a real whose first check was refused stays down: weight 0, L4CON, no change"
+like "$(fields "web/$R3" $SRV)" "^$(w 'address=string:198\.51\.100\.13' \
+    port=number:8080 state=string:down admin=string:enabled \
+    weight=number:20 effective_weight=number:0 \
+    'kernel_weight=(number:0|null:)' check=string:http \
+    reason=string:L4CON 'message=string:.*ECONNREFUSED.*' \
+    changes=number:0)\$" \
+    "a real refused at its first check stays down: weight 0, L4CON, no change"
 is "$(fields "web6/$S1" address port state effective_weight kernel_weight)" \
-    "address=string:2001:db8:2::11 port=number:8080 state=string:up effective_weight=number:7 kernel_weight=number:7" \
+    "$(w address=string:2001:db8:2::11 port=number:8080 state=string:up \
+    effective_weight=number:7 kernel_weight=number:7)" \
     "an IPv6 real shows its address without brackets"
 is "$(fields dns/198.51.100.11:53 state admin effective_weight kernel_weight)" \
-    "state=string:up admin=string:enabled effective_weight=number:5 kernel_weight=number:5" \
+    "$(w state=string:up admin=string:enabled effective_weight=number:5 \
+    kernel_weight=number:5)" \
     "a real without any check is up"
 
 # last_change: RFC 3339, UTC or with an offset, and about now.
@@ -126,13 +150,15 @@ for s in "web/$R1" "web/$R2" "web/$R3" "web6/$S1" dns/198.51.100.11:53; do
 	v=$(fields "$s" last_change)
 	perl -MTime::Local=timegm -e '
 		my ($v) = @ARGV;
-		$v =~ /^last_change=string:(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|([+-])(\d\d):(\d\d))$/
+		$v =~ /^last_change=string:(\d{4})-(\d\d)-(\d\d)
+		    T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|([+-])(\d\d):(\d\d))$/x
 		    or exit 1;
 		my $t = timegm($6, $5, $4, $3, $2 - 1, $1);
 		$t -= ($9 eq "+" ? 1 : -1) * ($10 * 3600 + $11 * 60) if $9;
 		exit(abs($t - time) < 300 ? 0 : 1);' "$v" || bad="$bad $s=$v"
 done
-is "$bad" "" "every server's last_change is an RFC 3339 time of the last minutes"
+is "$bad" "" \
+    "every server's last_change is an RFC 3339 time of the last minutes"
 
 missing=""
 for f in $SRV last_change; do
