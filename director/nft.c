@@ -38,11 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
-
-#include <libnftnl/expr.h>
-#include <libnftnl/udata.h>
 
 #include "director/dir_int.h"
 #include "director/nft_int.h"
@@ -247,7 +243,15 @@ nft_apply(struct dir_backend *b, const struct dir_change *ch, size_t n,
 	upd = malloc(n * sizeof(*upd));
 	if (upd == NULL)
 		return dir_err(err, errlen, -ENOMEM, "out of memory");
-	/* Generations go by two: gen = touched, gen + 1 = service done. */
+	/* Generations go by two: gen = touched, gen + 1 = service done.
+	 * Before the counter wraps, forget every stamp. */
+	if (b->gen > UINT32_MAX - 4) {
+		for (i = 0; i < b->nridx; i++)
+			b->ridx[i].stamp = 0;
+		for (i = 0; i < b->t.nsvcs; i++)
+			b->sstamp[i] = 0;
+		b->gen = 0;
+	}
 	b->gen += 2;
 	gen = b->gen;
 	for (i = 0; i < n; i++) {
