@@ -197,6 +197,14 @@ first_word(const char *s, char *name, size_t len)
 	return 0;
 }
 
+/* Does the response in buf (len bytes) start with "HTTP/1.x 200"? */
+static int
+status_ok(const char *buf, size_t len)
+{
+	return len >= 12 && memcmp(buf, "HTTP/1.", 7) == 0 &&
+	    memcmp(buf + 8, " 200", 4) == 0;
+}
+
 /* One HTTP request; the name that answered into name, 0 or -1. */
 static int
 one_http(const struct sockaddr_storage *ss, socklen_t sl, int timeout_ms,
@@ -233,7 +241,7 @@ one_http(const struct sockaddr_storage *ss, socklen_t sl, int timeout_ms,
 		len += (size_t)n;
 	}
 	buf[len] = '\0';
-	if (strncmp(buf, "HTTP/1.", 7) != 0 || strncmp(buf + 8, " 200", 4))
+	if (!status_ok(buf, len))
 		goto out;
 	if (!(body = strstr(buf, "\r\n\r\n")))
 		goto out;
@@ -317,7 +325,7 @@ hold(const struct sockaddr_storage *ss, socklen_t sl, int secs,
 	if (fd >= 0)
 		close(fd);
 	buf[len] = '\0';
-	if (strncmp(buf, "HTTP/1.", 7) == 0 && strncmp(buf + 8, " 200", 4) == 0)
+	if (status_ok(buf, len))
 		body = strstr(buf, "\r\n\r\n");
 	if (body) {
 		body += 4;
