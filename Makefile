@@ -15,14 +15,17 @@
 
 CC	?= cc
 PKGS	 = libevent libconfig libnftnl libmnl libnl-genl-3.0 libnl-route-3.0 \
-	   json-c libpcre2-8
+	   json-c libpcre2-8 lua5.4
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter
 CSTD	 = -std=c11 -D_GNU_SOURCE
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS_COMMON = $(CSTD) $(WARN) $(PKG_CFLAGS) -I. -MMD -MP
-LDLIBS_COMMON = $(PKG_LIBS) -lm
+# Net-SNMP has no .pc file; the agent and its base library are all we use
+# (not libnetsnmpmibs: snmpd's own MIB modules, with their sensors/pci deps).
+SNMP_LIBS = -lnetsnmpagent -lnetsnmp -lcrypto
+LDLIBS_COMMON = $(PKG_LIBS) $(SNMP_LIBS) -lm
 
 MODE	?= release
 ifeq ($(MODE),san)
@@ -92,6 +95,7 @@ DEB_PKGS = gcc make pkg-config libc6-dev libevent-dev libconfig-dev \
 	   libnftnl-dev libmnl-dev libnl-3-dev libnl-genl-3-dev \
 	   libnl-route-3-dev libjson-c-dev libpcre2-dev libcmocka-dev \
 	   libsnmp-dev liblua5.4-dev nftables iproute2 conntrack \
+	   snmpd snmp snmptrapd smitools \
 	   perl curl python3 procps psmisc
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
