@@ -5,7 +5,23 @@
 #include <errno.h>
 
 #include "control.h"
+#include "log.h"
 #include "resource.h"
+#include "state.h"
+
+/*
+ * What an operator sets must outlive a restart.  The change is already in
+ * effect; a state file that cannot be written is logged, not undone.
+ */
+static void
+persist(struct mon_model *m)
+{
+	struct err	e = { "" };
+
+	if (m->global.state_file != NULL &&
+	    mon_state_save(m, m->global.state_file, &e) < 0)
+		mon_error("lvsmond: %s", e.msg);
+}
 
 static int
 find(struct mon_model *m, const char *svc, const char *server,
@@ -34,6 +50,7 @@ mon_cmd_set_weight(struct mon_model *m, const char *svc, const char *server,
 	if ((rc = find(m, svc, server, &rs, e)) < 0)
 		return rc;
 	mon_rs_set_weight(rs, weight);
+	persist(m);
 	return 0;
 }
 
@@ -47,5 +64,6 @@ mon_cmd_set_admin(struct mon_model *m, const char *svc, const char *server,
 	if ((rc = find(m, svc, server, &rs, e)) < 0)
 		return rc;
 	mon_rs_set_admin(rs, to);
+	persist(m);
 	return 0;
 }

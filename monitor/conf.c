@@ -370,6 +370,7 @@ load_service(struct mon_model *m, struct mon_service *svc,
 		rs->id = (*next_real_id)++;
 		mon_rs_init(rs);
 	}
+	mon_svc_quorum(svc, 1);
 	rc = 0;
 out:
 	free(cs.sched);

@@ -11,6 +11,7 @@ const char *const mon_event_type_names[MON_EV__COUNT] = {
 	[MON_EV_WEIGHT]		= "weight",
 	[MON_EV_APPLIED]	= "applied",
 	[MON_EV_BACKEND]	= "backend",
+	[MON_EV_QUORUM]		= "quorum",
 };
 
 struct sub {

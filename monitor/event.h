@@ -22,6 +22,8 @@ enum mon_event_type {
 	MON_EV_WEIGHT,		/* effective weight changed: numbers */
 	MON_EV_APPLIED,		/* the kernel took a batch of changes */
 	MON_EV_BACKEND,		/* the packet core failed or recovered */
+	MON_EV_QUORUM,		/* a service lost or regained quorum: old/new
+				   0 lost, 1 ok; rs NULL */
 	MON_EV__COUNT
 };
 

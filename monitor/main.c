@@ -18,6 +18,7 @@
 #include "log.h"
 #include "model.h"
 #include "sched.h"
+#include "state.h"
 
 #define DEFAULT_CONF	"/etc/lvsmon/lvsmond.conf"
 
@@ -82,6 +83,12 @@ main(int argc, char **argv)
 	    LOG_DEBUG : LOG_INFO);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* ids and hand-made settings first: the kernel table uses both */
+	if (mon_state_load(&m, m.global.state_file) == -ENOMEM ||
+	    mon_state_save(&m, m.global.state_file, &e) < 0) {
+		mon_error("lvsmond: %s", e.msg[0] ? e.msg : "out of memory");
+		goto out;
+	}
 	if ((base = event_base_new()) == NULL) {
 		mon_error("lvsmond: cannot create the event loop");
 		goto out;

@@ -69,6 +69,11 @@ struct mon_service {
 	char			 key[INET6_ADDRSTRLEN + 16]; /* "tcp/addr:port" */
 	struct mon_real		*reals;		/* owned array */
 	size_t			 nreals;
+
+	/* runtime, written by resource.c only */
+	unsigned		 serving;	/* reals with weight > 0 */
+	int			 quorum_ok;	/* serving >= quorum (1 until
+						   quorum is configurable) */
 };
 
 enum mon_backend {

@@ -50,6 +50,35 @@ reweigh(struct mon_real *rs)
 	ev.new = w;
 	rs->eff_weight = w;
 	mon_event_emit(&ev);
+	mon_svc_quorum(rs->svc, 0);
+}
+
+void
+mon_svc_quorum(struct mon_service *svc, int quiet)
+{
+	struct mon_event	ev = { .type = MON_EV_QUORUM };
+	unsigned		serving = 0;
+	int			ok;
+	char			msg[64];
+
+	for (size_t i = 0; i < svc->nreals; i++)
+		serving += svc->reals[i].eff_weight > 0;
+	svc->serving = serving;
+	ok = serving >= 1;
+	if (ok == svc->quorum_ok)
+		return;
+	svc->quorum_ok = ok;
+	if (quiet)
+		return;
+	snprintf(msg, sizeof(msg), "%u of %zu servers serving", serving,
+	    svc->nreals);
+	mon_info("service %s: quorum %s (%s)", svc->name,
+	    ok ? "regained" : "lost", msg);
+	ev.svc = svc;
+	ev.old = !ok;
+	ev.new = ok;
+	ev.msg = msg;
+	mon_event_emit(&ev);
 }
 
 void

@@ -87,4 +87,11 @@ uint32_t mon_rs_weight(const struct mon_real *rs);
 /* Put a server in its start state (see above). */
 void	mon_rs_init(struct mon_real *rs);
 
+/*
+ * Recount a service's serving reals and emit MON_EV_QUORUM when quorum is
+ * lost or regained.  quiet: set the fields without an event (start).
+ */
+struct mon_service;
+void	mon_svc_quorum(struct mon_service *svc, int quiet);
+
 #endif

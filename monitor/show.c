@@ -95,6 +95,8 @@ mon_show_json(struct evbuffer *out, const struct mon_model *m)
 		json_object_object_add(o, "forward",
 		    json_object_new_string(fwd_names[s->fwd]));
 		json_object_object_add(o, "id", json_object_new_int64(s->id));
+		json_object_object_add(o, "quorum", json_object_new_string(
+		    s->quorum_ok ? "ok" : "lost"));
 		for (size_t j = 0; j < s->nreals; j++)
 			json_object_array_add(reals, real_json(&s->reals[j]));
 		json_object_object_add(o, "servers", reals);
@@ -203,6 +205,12 @@ mon_event_format(struct evbuffer *out, const struct mon_event *ev, int json)
 			json_object_object_add(j, "latency_us",
 			    json_object_new_int64((int64_t)ev->latency_us));
 			break;
+		case MON_EV_QUORUM:
+			json_object_object_add(j, "old", json_object_new_string(
+			    ev->old ? "ok" : "lost"));
+			json_object_object_add(j, "new", json_object_new_string(
+			    ev->new ? "ok" : "lost"));
+			break;
 		default:
 			json_object_object_add(j, "error",
 			    json_object_new_int(ev->error));
@@ -226,6 +234,10 @@ mon_event_format(struct evbuffer *out, const struct mon_event *ev, int json)
 		break;
 	case MON_EV_BACKEND:
 		evbuffer_add_printf(out, "%s backend %s\n", t, ev->msg);
+		break;
+	case MON_EV_QUORUM:
+		evbuffer_add_printf(out, "%s quorum %s %s: %s\n", t,
+		    ev->svc->name, ev->new ? "ok" : "lost", ev->msg);
 		break;
 	default:
 		evbuffer_add_printf(out, "%s %s %s %s %s -> %s%s%s\n", t,

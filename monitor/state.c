@@ -1,0 +1,218 @@
+/*
+ * monitor/state.c - what must outlive the process: object ids (the SNMP row
+ * indexes and the nft conntrack marks) and what operators set by hand
+ * (admin state, weight).  One text file, one line per object, replaced
+ * atomically (write, fsync, rename) after every change:
+ *
+ *   service tcp/203.0.113.10:80 id 1
+ *   real tcp/203.0.113.10:80 198.51.100.11:8080 id 3 admin drain weight 50
+ *
+ * Objects are matched by key (what they are), never by position, so adding
+ * a server in the middle of the file moves nobody else's id.  A line that
+ * cannot be read is reported with file:line and skipped; the rest is kept.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "resource.h"
+#include "state.h"
+
+static struct mon_service *
+find_service(struct mon_model *m, const char *key)
+{
+	for (size_t i = 0; i < m->nsvcs; i++)
+		if (strcmp(m->svcs[i].key, key) == 0)
+			return &m->svcs[i];
+	return NULL;
+}
+
+static int
+admin_parse(const char *s)
+{
+	for (int i = 0; i < MON_ADMIN__COUNT; i++)
+		if (strcmp(mon_admin_names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+/* One "real" line's words after the two keys: id N [admin A] [weight W] */
+static int
+real_fields(struct mon_real *rs, char **w, int n, uint32_t *id)
+{
+	for (int i = 0; i + 1 < n; i += 2) {
+		char		*end;
+		unsigned long	 v = strtoul(w[i + 1], &end, 10);
+		int		 a;
+
+		if (strcmp(w[i], "id") == 0 && *end == '\0' && v > 0 &&
+		    v <= DIR_ID_MAX)
+			*id = (uint32_t)v;
+		else if (strcmp(w[i], "admin") == 0 &&
+		    (a = admin_parse(w[i + 1])) >= 0)
+			rs->admin = (enum mon_admin)a;
+		else if (strcmp(w[i], "weight") == 0 && *end == '\0' &&
+		    v <= DIR_WEIGHT_MAX)
+			rs->admin_weight = (int)v;
+		else
+			return -EINVAL;
+	}
+	return n % 2 == 0 ? 0 : -EINVAL;
+}
+
+int
+mon_state_load(struct mon_model *m, const char *path)
+{
+	FILE		*f;
+	char		 line[1024];
+	int		 lineno = 0, bad = 0;
+	uint32_t	*sid, *rid, next = 1;
+	size_t		 nreals = mon_model_nreals(m);
+
+	/* ids from the file, 0 where the file has none */
+	sid = calloc(m->nsvcs + 1, sizeof(*sid));
+	rid = calloc(nreals + 1, sizeof(*rid));
+	if (sid == NULL || rid == NULL) {
+		free(sid);
+		free(rid);
+		return -ENOMEM;
+	}
+	if ((f = fopen(path, "r")) == NULL && errno != ENOENT)
+		mon_warn("lvsmond: state file %s: %s; starting without it",
+		    path, strerror(errno));
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		char			*w[12], *save = NULL, *t;
+		int			 n = 0;
+		struct mon_service	*s;
+		struct mon_real		*rs;
+		uint32_t		 id = 0;
+
+		lineno++;
+		for (t = strtok_r(line, " \t\n", &save); t != NULL && n < 12;
+		    t = strtok_r(NULL, " \t\n", &save))
+			w[n++] = t;
+		if (n == 0 || w[0][0] == '#')
+			continue;
+		if (strcmp(w[0], "service") == 0 && n == 4 &&
+		    strcmp(w[2], "id") == 0) {
+			id = (uint32_t)strtoul(w[3], NULL, 10);
+			if ((s = find_service(m, w[1])) != NULL && id > 0)
+				sid[s - m->svcs] = id;
+			continue;
+		}
+		if (strcmp(w[0], "real") == 0 && n >= 5) {
+			if ((s = find_service(m, w[1])) == NULL ||
+			    (rs = mon_model_real(s, w[2])) == NULL)
+				continue;	/* no longer configured */
+			if (real_fields(rs, w + 3, n - 3, &id) == 0) {
+				size_t k = 0;
+
+				for (size_t i = 0; i < (size_t)(s - m->svcs);
+				    i++)
+					k += m->svcs[i].nreals;
+				rid[k + (size_t)(rs - s->reals)] = id;
+				continue;
+			}
+		}
+		mon_warn("lvsmond: %s:%d: cannot read this state line; "
+		    "skipped", path, lineno);
+		bad++;
+	}
+	if (f != NULL)
+		fclose(f);
+
+	/* a file id wins; everyone else gets a fresh one above all of them */
+	for (size_t i = 0; i < m->nsvcs; i++)
+		if (sid[i] >= next)
+			next = sid[i] + 1;
+	for (size_t i = 0; i < m->nsvcs; i++)
+		m->svcs[i].id = sid[i] ? sid[i] : next++;
+	next = 1;
+	for (size_t k = 0; k < nreals; k++)
+		if (rid[k] >= next)
+			next = rid[k] + 1;
+	for (size_t i = 0, k = 0; i < m->nsvcs; i++)
+		for (size_t j = 0; j < m->svcs[i].nreals; j++, k++) {
+			struct mon_real *rs = &m->svcs[i].reals[j];
+
+			rs->id = rid[k] ? rid[k] : next++;
+			rs->eff_weight = mon_rs_weight(rs);
+		}
+	for (size_t i = 0; i < m->nsvcs; i++)
+		mon_svc_quorum(&m->svcs[i], 1);
+	free(sid);
+	free(rid);
+	if (next > DIR_ID_MAX) {
+		mon_error("lvsmond: state file %s: real server ids exhausted",
+		    path);
+		return -ERANGE;
+	}
+	return bad ? -EINVAL : 0;
+}
+
+int
+mon_state_save(const struct mon_model *m, const char *path, struct err *e)
+{
+	char	tmp[PATH_MAX], dir[PATH_MAX], *slash;
+	FILE	*f;
+	int	 fd, rc = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return err_set(e, -ENAMETOOLONG, "state file %s: path too "
+		    "long", path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return err_set(e, -errno, "state file: cannot create "
+			    "%s: %s", dir, strerror(errno));
+	} else
+		snprintf(dir, sizeof(dir), ".");
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) < 0 || (f = fdopen(fd, "w")) == NULL) {
+		rc = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err_set(e, rc, "state file %s: %s", tmp,
+		    strerror(-rc));
+	}
+	fprintf(f, "# lvsmond state: ids and settings made by hand. "
+	    "Rewritten by lvsmond.\n");
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		const struct mon_service *s = &m->svcs[i];
+
+		fprintf(f, "service %s id %u\n", s->key, s->id);
+		for (size_t j = 0; j < s->nreals; j++) {
+			const struct mon_real *rs = &s->reals[j];
+
+			fprintf(f, "real %s %s id %u admin %s", s->key,
+			    rs->key, rs->id, mon_admin_names[rs->admin]);
+			if (rs->admin_weight >= 0)
+				fprintf(f, " weight %d", rs->admin_weight);
+			fputc('\n', f);
+		}
+	}
+	/* the data must be on disk before the name points at it */
+	if (fflush(f) != 0 || fsync(fd) < 0)
+		rc = -errno;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlink(tmp);
+		return err_set(e, rc, "state file %s: %s", path,
+		    strerror(-rc));
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
+}

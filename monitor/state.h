@@ -1,0 +1,22 @@
+/*
+ * monitor/state.h - the state file: ids and hand-made settings that survive
+ * a restart (format in state.c).
+ */
+#ifndef MON_STATE_H
+#define MON_STATE_H
+
+#include "model.h"
+
+/*
+ * Give every service and real its id (from the file where it is listed, a
+ * fresh one otherwise) and restore admin state and weights set by hand.
+ * A missing file is a first start.  Returns 0, -EINVAL if some lines were
+ * unreadable (logged with file:line, skipped), or -ENOMEM.
+ */
+int	mon_state_load(struct mon_model *m, const char *path);
+
+/* Write the file atomically (tmp, fsync, rename). */
+int	mon_state_save(const struct mon_model *m, const char *path,
+	    struct err *e);
+
+#endif
