@@ -229,9 +229,15 @@ mon_apply_refresh(struct mon_model *m)
 
 	if (ap.ops == NULL)
 		return -ENODEV;
-	for (size_t i = 0; i < m->nsvcs; i++)
-		for (size_t j = 0; j < m->svcs[i].nreals; j++)
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		m->svcs[i].conns = 0;
+		for (size_t j = 0; j < m->svcs[i].nreals; j++) {
 			m->svcs[i].reals[j].kernel_weight = -1;
+			memset(&m->svcs[i].reals[j].stats, 0,
+			    sizeof(m->svcs[i].reals[j].stats));
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &m->stats_time);
 	if ((rc = ap.ops->read_stats(ap.b, &t, err, sizeof(err))) < 0) {
 		mon_warn("lvsmond: backend %s: reading the kernel table "
 		    "failed: %s", ap.ops->name, err);
@@ -250,6 +256,8 @@ mon_apply_refresh(struct mon_model *m)
 			    sizeof(d->addr.v4) : sizeof(d->addr.v6)) != 0)
 				continue;
 			rs->kernel_weight = d->weight;
+			rs->stats = d->stats;
+			rs->svc->conns += d->stats.conns;
 		}
 	dir_table_free(&t);
 	return 0;

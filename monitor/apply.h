@@ -26,7 +26,12 @@ void	mon_apply_close(void);
 /* The backend's name ("nft", "none"). */
 const char *mon_apply_backend(void);
 
-/* Read the kernel's table back into rs->kernel_weight (and counters). */
+/*
+ * Read the kernel's table back into rs->kernel_weight, rs->stats and
+ * svc->conns, and stamp m->stats_time.  One netlink dump: cheap for a
+ * show, but a poller (SNMP) should reuse a recent result rather than call
+ * this per request (at 10,000 reals the nft dump takes ~0.1 s).
+ */
 int	mon_apply_refresh(struct mon_model *m);
 
 #endif

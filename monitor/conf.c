@@ -50,6 +50,21 @@ set_addr(void *field, const char *val, struct err *e)
 	return 0;
 }
 
+struct conf_snmp {
+	char		*agentx;
+	unsigned	 ping_ms;
+};
+
+static const struct mon_directive snmp_directives[] = {
+	{ .key = "agentx", .type = MON_D_STRING,
+	  .offset = offsetof(struct conf_snmp, agentx),
+	  .sdef = "/var/agentx/master" },
+	{ .key = "ping_interval", .type = MON_D_MS,
+	  .offset = offsetof(struct conf_snmp, ping_ms),
+	  .min = 100, .max = 3600000, .ndef = 1000 },
+	{ .key = NULL }
+};
+
 static const struct mon_directive global_directives[] = {
 	{ .key = "backend", .type = MON_D_ENUM,
 	  .offset = offsetof(struct mon_global, backend),
@@ -63,6 +78,7 @@ static const struct mon_directive global_directives[] = {
 	{ .key = "log_level", .type = MON_D_ENUM,
 	  .offset = offsetof(struct mon_global, log_level),
 	  .enums = log_levels, .ndef = 0 },
+	{ .key = "snmp", .type = MON_D_OTHER },
 	{ .key = NULL }
 };
 
@@ -381,7 +397,7 @@ int
 mon_model_load(struct mon_model *m, const char *file, struct err *e)
 {
 	config_t		 cfg;
-	const config_setting_t	*root, *g, *svcs;
+	const config_setting_t	*root, *g, *svcs, *snmp;
 	uint32_t		 next_real_id = 1;
 	int			 rc;
 
@@ -416,6 +432,23 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 	if ((rc = mon_directives_apply_group(global_directives, &m->global,
 	    g, "global", e)) < 0)
 		goto fail;
+	if (g != NULL && (snmp = config_setting_get_member(g, "snmp")) !=
+	    NULL) {
+		struct conf_snmp cs = { 0 };
+
+		if (config_setting_type(snmp) != CONFIG_TYPE_GROUP) {
+			rc = mon_conf_err(e, snmp, "global", "snmp",
+			    "expected a group { agentx = \"/var/agentx/master\";"
+			    " }");
+			goto fail;
+		}
+		rc = mon_directives_apply_group(snmp_directives, &cs, snmp,
+		    "global: snmp", e);
+		m->global.snmp_agentx = cs.agentx;
+		m->global.snmp_ping_ms = cs.ping_ms;
+		if (rc < 0)
+			goto fail;
+	}
 
 	svcs = config_setting_get_member(root, "services");
 	if (svcs != NULL && !config_setting_is_list(svcs)) {

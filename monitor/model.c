@@ -20,6 +20,7 @@ mon_model_free(struct mon_model *m)
 	free(m->svcs);
 	free(m->global.control_socket);
 	free(m->global.state_file);
+	free(m->global.snmp_agentx);
 	free(m->file);
 	memset(m, 0, sizeof(*m));
 }

@@ -52,8 +52,9 @@ struct mon_real {
 	uint64_t		 changes;	/* number of state changes */
 	uint32_t		 eff_weight;	/* what the kernel should have */
 
-	/* runtime, written by apply.c */
+	/* runtime, written by apply.c (mon_apply_refresh) */
 	int64_t			 kernel_weight;	/* as read back; -1 unknown */
+	struct dir_real_stats	 stats;		/* kernel counters, as read */
 };
 
 struct mon_service {
@@ -69,6 +70,7 @@ struct mon_service {
 	char			 key[INET6_ADDRSTRLEN + 16]; /* "tcp/addr:port" */
 	struct mon_real		*reals;		/* owned array */
 	size_t			 nreals;
+	uint64_t		 conns;		/* kernel total (apply.c) */
 
 	/* runtime, written by resource.c only */
 	unsigned		 serving;	/* reals with weight > 0 */
@@ -90,10 +92,16 @@ struct mon_global {
 	char		*control_socket;
 	char		*state_file;
 	int		 log_level;		/* 0 info, 1 debug */
+	char		*snmp_agentx;		/* global.snmp.agentx: the
+						   master's socket; NULL = no
+						   SNMP subagent */
+	unsigned	 snmp_ping_ms;		/* global.snmp.ping_interval */
 };
 
 struct mon_model {
 	char			*file;		/* the config file's path */
+	struct timespec		 stats_time;	/* CLOCK_MONOTONIC of the last
+						   mon_apply_refresh() */
 	struct mon_global	 global;
 	struct mon_service	*svcs;		/* owned array */
 	size_t			 nsvcs;
