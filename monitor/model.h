@@ -41,6 +41,8 @@ struct mon_real {
 	enum mon_rs_state	 state;
 	enum mon_admin		 admin;
 	int			 admin_weight;	/* set weight override, -1 none */
+	int			 check_weight;	/* weight the last check asked
+						   for (Lua, agent), -1 none */
 	unsigned		 count;		/* successes while rising,
 						   failures while falling */
 	enum chk_reason		 last_reason;

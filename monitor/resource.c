@@ -31,8 +31,12 @@ mon_rs_weight(const struct mon_real *rs)
 		return 0;
 	if (rs->state == MON_RS_DOWN || rs->state == MON_RS_RISING)
 		return 0;
-	return rs->admin_weight >= 0 ? (uint32_t)rs->admin_weight :
-	    rs->weight;
+	/* an operator's weight beats the check's, which beats the file's */
+	if (rs->admin_weight >= 0)
+		return (uint32_t)rs->admin_weight;
+	if (rs->check_weight >= 0)
+		return (uint32_t)rs->check_weight;
+	return rs->weight;
 }
 
 /* Recompute the effective weight; say so if it moved. */
@@ -87,6 +91,7 @@ mon_rs_init(struct mon_real *rs)
 	rs->state = rs->probe != NULL ? MON_RS_DOWN : MON_RS_UP;
 	rs->admin = MON_ADMIN_ENABLED;
 	rs->admin_weight = -1;
+	rs->check_weight = -1;
 	rs->count = 0;
 	rs->last_reason = CHK_R_NONE;
 	rs->last_verdict = CHK_V_FAIL;
@@ -141,7 +146,6 @@ mon_rs_verdict(struct mon_real *rs, int ok, int weight_hint, int reason,
 	int			 first = rs->last_reason == CHK_R_NONE;
 	enum mon_rs_state	 to = rs->state;
 
-	(void)weight_hint;	/* agent-style weights: a later issue */
 	rs->last_reason = reason;
 	rs->last_verdict = ok ? CHK_V_OK : CHK_V_FAIL;
 	rs->last_duration_ms = duration_ms;
@@ -177,6 +181,18 @@ mon_rs_verdict(struct mon_real *rs, int ok, int weight_hint, int reason,
 		break;
 	}
 	mon_rs_set_state(rs, to, reason, msg);
+	/* a check may ask for a weight (a Lua check, an agent); it holds
+	   until a later verdict of that check asks for another or none */
+	if (weight_hint > (int)DIR_WEIGHT_MAX)
+		weight_hint = (int)DIR_WEIGHT_MAX;
+	if (weight_hint != rs->check_weight) {
+		if (weight_hint >= 0)
+			mon_info("real %s/%s: check %s asks for weight %d",
+			    rs->svc->name, rs->key, p->type->name,
+			    weight_hint);
+		rs->check_weight = weight_hint < 0 ? -1 : weight_hint;
+		reweigh(rs);
+	}
 }
 
 void

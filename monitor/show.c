@@ -53,6 +53,8 @@ real_json(const struct mon_real *rs)
 	    rs->admin_weight >= 0 ? rs->admin_weight : (int)rs->weight));
 	json_object_object_add(o, "config_weight",
 	    json_object_new_int((int)rs->weight));
+	json_object_object_add(o, "check_weight", rs->check_weight < 0 ?
+	    NULL : json_object_new_int(rs->check_weight));
 	json_object_object_add(o, "effective_weight",
 	    json_object_new_int((int)rs->eff_weight));
 	json_object_object_add(o, "kernel_weight", rs->kernel_weight < 0 ?

@@ -205,6 +205,23 @@ admin_states_and_weight_override_set_the_effective_weight(void **state)
 }
 
 static void
+a_weight_asked_by_the_check_applies_below_an_operators(void **state)
+{
+	(void)state;
+	ok();
+	mon_rs_verdict(&rs, 1, -1, CHK_R_OK, "ok", 1);
+	assert_int_equal(rs.eff_weight, 100);
+	mon_rs_verdict(&rs, 1, 20, CHK_R_OK, "load 80%", 1);
+	assert_int_equal(rs.eff_weight, 20);
+	mon_rs_set_weight(&rs, 5);
+	assert_int_equal(rs.eff_weight, 5);	/* the operator wins */
+	mon_rs_set_weight(&rs, -1);
+	assert_int_equal(rs.eff_weight, 20);
+	mon_rs_verdict(&rs, 1, -1, CHK_R_OK, "ok", 1);
+	assert_int_equal(rs.eff_weight, 100);	/* no more hint */
+}
+
+static void
 admin_change_is_an_event_with_old_and_new(void **state)
 {
 	(void)state;
@@ -247,6 +264,7 @@ main(void)
 		T(comes_back_after_rise_successes_and_a_failure_resets_it),
 		T(rise_one_goes_straight_up),
 		T(admin_states_and_weight_override_set_the_effective_weight),
+		T(a_weight_asked_by_the_check_applies_below_an_operators),
 		T(admin_change_is_an_event_with_old_and_new),
 		T(reason_and_state_tables_are_complete),
 	};
