@@ -86,7 +86,7 @@ demo_config()
 {
 	step "The configuration"
 	CONF=$(lab_dir "$P")/lvsmond.conf
-	{ lab_conf_global "$P" nft; cat <<EOF
+	{ lab_conf_global "$P" auto; cat <<EOF
 services = (
   { name = "web"; address = "203.0.113.10"; port = 80; protocol = "tcp";
     scheduler = "wrr"; forward = "nat";
