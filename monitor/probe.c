@@ -11,11 +11,13 @@
 
 extern const struct probe_type chk_tcp;
 extern const struct probe_type chk_http;
+extern const struct probe_type chk_lua;
 
 /* Every probe type, once.  Adding a check type = one file + one row. */
 const struct probe_type *const mon_probe_types[] = {
 	&chk_tcp,
 	&chk_http,
+	&chk_lua,
 	NULL
 };
 
@@ -31,6 +33,9 @@ const struct chk_reason_info chk_reasons[CHK_R__COUNT] = {
 	[CHK_R_HTTP_BODY]	= { "L7BODY",	"HTTP body did not match" },
 	[CHK_R_PROTOCOL]	= { "L7PROTO",	"malformed reply" },
 	[CHK_R_INTERNAL]	= { "INTERNAL",	"check could not run" },
+	[CHK_R_SCRIPT_DOWN]	= { "L7DOWN",	"check script reported down" },
+	[CHK_R_SCRIPT]		= { "SCRIPT",	"script error" },
+	[CHK_R_LIMIT]		= { "LIMIT",	"instruction or memory limit" },
 };
 
 const char *const chk_verdict_names[CHK_V__COUNT] = {

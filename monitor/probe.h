@@ -73,6 +73,10 @@ enum chk_reason {
 	CHK_R_HTTP_BODY,	/* HTTP body did not match expect_body */
 	CHK_R_PROTOCOL,		/* the reply was malformed or cut short */
 	CHK_R_INTERNAL,		/* the check could not run (socket(), ENOMEM) */
+	CHK_R_SCRIPT_DOWN,	/* a check script said down (Lua false) */
+	CHK_R_SCRIPT,		/* a check script failed: error, file:line */
+	CHK_R_LIMIT,		/* a script hit its instruction or memory
+				   limit */
 	CHK_R__COUNT
 };
 
