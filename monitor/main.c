@@ -18,6 +18,7 @@
 #include "log.h"
 #include "model.h"
 #include "sched.h"
+#include "snmp/snmp.h"
 #include "state.h"
 
 #define DEFAULT_CONF	"/etc/lvsmon/lvsmond.conf"
@@ -106,6 +107,9 @@ main(int argc, char **argv)
 		mon_error("lvsmond: %s", e.msg[0] ? e.msg : "out of memory");
 		goto out;
 	}
+	if (m.global.snmp_agentx != NULL &&
+	    snmp_subagent_open(&m, base, &e) < 0)
+		mon_error("lvsmond: %s (running without SNMP)", e.msg);
 	mon_info("lvsmond: started: %zu services, %zu real servers", m.nsvcs,
 	    mon_model_nreals(&m));
 	event_base_dispatch(base);
@@ -113,6 +117,7 @@ main(int argc, char **argv)
 out:
 	mon_sched_stop(&m);
 	mon_control_close();
+	snmp_subagent_close();
 	mon_apply_close();
 	mon_event_reset();
 	for (size_t i = 0; i < 2; i++)

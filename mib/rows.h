@@ -1,0 +1,110 @@
+/*
+ * mib/rows.h - the binding rows and the cached kernel counters, shared by
+ * the files of mib/ (internal to the room).
+ */
+#ifndef MIB_ROWS_H
+#define MIB_ROWS_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include "mib.h"
+
+struct mib_ctr {
+	uint64_t	conns, inpkts, outpkts, inbytes, outbytes;
+};
+
+struct mib_rate {
+	uint32_t	cps, inpps, outpps, inbps, outbps;
+};
+
+/* A service row.  idx first: the containers' key (TABLE_CONTAINER_KEY_
+   NETSNMP_INDEX).  The same row sits in the lvsmon and, when it fits, the
+   historical container. */
+struct mib_svc {
+	netsnmp_index		 idx;
+	oid			 oids[1];	/* service id */
+	struct mon_service	*svc;		/* the model's, not owned */
+	size_t			 first;		/* its reals in mib.reals[] */
+	struct mib_ctr		 sum;		/* over its reals, last read */
+	struct mib_ctr		 prev;		/* at the read before */
+	struct mib_rate		 rate;
+};
+
+struct mib_real {
+	netsnmp_index		 idx;
+	oid			 oids[2];	/* service id, real id */
+	struct mon_real		*rs;		/* the model's, not owned */
+	struct mib_svc		*ms;
+	int			 prev_state;	/* enum mon_rs_state */
+	struct mib_ctr		 prev;
+	struct mib_rate		 rate;
+};
+
+/* The room's state (mib/mib.c). */
+struct mib_state {
+	struct mon_model	*m;
+	struct mib_svc		*svcs;		/* owned, one per service */
+	size_t			 nsvcs;
+	struct mib_real		*reals;		/* owned, one per real */
+	size_t			 nreals;
+	size_t			 nlegacy_svcs;	/* rows in lvsServiceTable */
+
+	struct timespec		 tried;		/* last refresh attempt */
+	struct timespec		 rated;		/* stats_time of the rates */
+	int			 have_rates;
+	long			 ct_tcp, ct_fin, ct_udp; /* seconds */
+
+	int			 role, prev_role;	/* MIB numbers */
+	u_long			 role_ticks;	/* sysUpTime at the change */
+};
+
+extern struct mib_state mib;
+
+/* Read the kernel counters if the cached ones are a second old or more,
+   and recompute rates when they changed.  Cheap otherwise. */
+void	mib_refresh(void);
+
+/* Rows by model object (never NULL for objects of the model). */
+struct mib_svc	*mib_svc_row(const struct mon_service *svc);
+struct mib_real	*mib_real_row(const struct mon_real *rs);
+
+/* Set vb to the value of column col of the lvsmon tables; 0, or -1 for a
+   column that does not exist. */
+int	mib_svc_value(const struct mib_svc *ms, unsigned col,
+	    netsnmp_variable_list *vb);
+int	mib_real_value(const struct mib_real *mr, unsigned col,
+	    netsnmp_variable_list *vb);
+
+/* Helpers for values. */
+void	mib_set_int(netsnmp_variable_list *vb, u_char type, long v);
+void	mib_set_c64(netsnmp_variable_list *vb, uint64_t v);
+void	mib_set_str(netsnmp_variable_list *vb, const char *s);
+u_long	mib_timestamp(const struct timespec *rt);
+
+/* One table_container registration (mib/mib.c does the library's
+   bookkeeping, including what its unregister forgets to free). */
+struct mib_table {
+	const char			*name;
+	netsnmp_handler_registration	*reg;
+	netsnmp_table_registration_info	*ti;
+	netsnmp_container		*c;
+};
+int	mib_table_register(struct mib_table *t, const oid *o, size_t len,
+	    Netsnmp_Node_Handler *fn, int writable, u_char idxtype,
+	    int nidx, unsigned mincol, unsigned maxcol, struct err *e);
+void	mib_table_unregister(struct mib_table *t);
+/* Insert a row; 0 or -ENOMEM. */
+int	mib_table_insert(struct mib_table *t, void *row);
+
+/* Registration of each part; 0 or -errno with e. */
+int	mib_legacy_register(struct err *e);
+void	mib_legacy_unregister(void);
+int	mib_lvsmon_register(struct err *e);
+void	mib_lvsmon_unregister(void);
+
+#endif
