@@ -53,7 +53,7 @@ TOOL_BIN = $(TOOL_SRC:%.c=$(B)/%)
 BENCH_SRC = $(wildcard bench/*.c)
 BENCH_BIN = $(BENCH_SRC:%.c=$(B)/%)
 
-.PHONY: all build san deps test unit e2e demo clean distclean bench
+.PHONY: all build san deps test unit e2e demo clean distclean bench install
 .DEFAULT_GOAL := all
 
 all: deps-check
@@ -128,6 +128,30 @@ demo: deps
 
 bench: all
 	@echo "see bench/README.md: bench/checks, bench/apply"
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: programs, man pages, the
+# systemd unit, an example config, the MIB and the Lua plugins.
+PREFIX	?= /usr/local
+SBINDIR	 = $(PREFIX)/sbin
+MANDIR	 = $(PREFIX)/share/man
+DATADIR	 = $(PREFIX)/share/lvsmon
+UNITDIR	?= /lib/systemd/system
+MIBDIR	?= $(PREFIX)/share/snmp/mibs
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MIBDIR) \
+	    $(DESTDIR)$(DATADIR)/plugins $(DESTDIR)/etc/lvsmon
+	install -m 755 $(B)/lvsmond $(B)/lvsmonctl $(DESTDIR)$(SBINDIR)/
+	install -m 644 monitor/dist/lvsmond.8 monitor/dist/lvsmonctl.8 \
+	    $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 monitor/dist/lvsmond.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' monitor/dist/lvsmond.service \
+	    > $(DESTDIR)$(UNITDIR)/lvsmond.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/lvsmond.service
+	install -m 644 monitor/dist/lvsmond.conf.example $(DESTDIR)$(DATADIR)/
+	install -m 644 LVS-MIB.txt $(DESTDIR)$(MIBDIR)/
+	if ls plugins/*.lua >/dev/null 2>&1; then \
+		cp -R plugins/. $(DESTDIR)$(DATADIR)/plugins/; fi
 
 clean:
 	rm -rf build build-san lvsmond lvsmonctl
