@@ -52,7 +52,8 @@
 extern int	subagent_open_master_session(void);
 extern int	subagent_startup(int, int, void *, void *);
 
-#define AGENTX_VERSION_1	192	/* Net-SNMP's session version */
+#define IS_AGENTX(v)		(((v) & 0xc0) == 0xc0)	/* Net-SNMP's
+						   session version for AgentX */
 #define AGENTX_MSG_OPEN		1
 #define AGENTX_MSG_PING		13
 #define AGENTX_MSG_RESPONSE	18
@@ -240,7 +241,7 @@ on_session_init(int major, int minor, void *serverarg, void *clientarg)
 	(void)major;
 	(void)minor;
 	(void)clientarg;
-	if (s != NULL && s->version == AGENTX_VERSION_1) {
+	if (s != NULL && IS_AGENTX(s->version)) {
 		s->timeout = SYNC_TIMEOUT_US;
 		s->retries = 0;
 	}
