@@ -314,13 +314,14 @@ on_ping_answer(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu,
     void *magic)
 {
 	(void)reqid;
-	(void)pdu;
 	(void)magic;
 	if (s != sa.sess)
 		return 1;		/* an earlier session's */
 	sa.ping_out = 0;
 	if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE)
 		force_down("does not answer pings");
+	else if (pdu != NULL && pdu->errstat != SNMP_ERR_NOERROR)
+		force_down("no longer knows our session");	/* notOpen */
 	return 1;
 }
 
