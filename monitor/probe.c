@@ -12,12 +12,14 @@
 extern const struct probe_type chk_tcp;
 extern const struct probe_type chk_http;
 extern const struct probe_type chk_lua;
+extern const struct probe_type chk_exec;
 
 /* Every probe type, once.  Adding a check type = one file + one row. */
 const struct probe_type *const mon_probe_types[] = {
 	&chk_tcp,
 	&chk_http,
 	&chk_lua,
+	&chk_exec,
 	NULL
 };
 
@@ -36,6 +38,10 @@ const struct chk_reason_info chk_reasons[CHK_R__COUNT] = {
 	[CHK_R_SCRIPT_DOWN]	= { "L7DOWN",	"check script reported down" },
 	[CHK_R_SCRIPT]		= { "SCRIPT",	"script error" },
 	[CHK_R_LIMIT]		= { "LIMIT",	"instruction or memory limit" },
+	[CHK_R_WARNING]		= { "WARNING",	"plugin warning, weight cut" },
+	[CHK_R_CRITICAL]	= { "CRITICAL",	"plugin reported critical" },
+	[CHK_R_UNKNOWN]		= { "UNKNOWN",	"plugin result unknown" },
+	[CHK_R_EXPECT]		= { "L7RSP",	"unexpected reply" },
 };
 
 const char *const chk_verdict_names[CHK_V__COUNT] = {

@@ -77,6 +77,11 @@ enum chk_reason {
 	CHK_R_SCRIPT,		/* a check script failed: error, file:line */
 	CHK_R_LIMIT,		/* a script hit its instruction or memory
 				   limit */
+	CHK_R_WARNING,		/* a plugin said WARNING: up, weight cut */
+	CHK_R_CRITICAL,		/* a plugin said CRITICAL (exit 2) */
+	CHK_R_UNKNOWN,		/* a plugin said UNKNOWN (exit 3), died or
+				   was killed: no verdict on the server */
+	CHK_R_EXPECT,		/* a reply did not match an expect step */
 	CHK_R__COUNT
 };
 
