@@ -15,8 +15,10 @@
 #              trap) and informsink (an inform).
 #   snmptrapd  udp:127.0.0.1:TRAPD_PORT, one line per notification in
 #              $SNMP_DIR/traps.log:
-#              "TRAP <oid of the notification>|<oid> = <value>|..."
-#              (numeric OIDs, so the tests need no MIB file).
+#              "TRAP <oid> = <value>| <oid> = <value>| ..." (sysUpTime.0,
+#              snmpTrapOID.0, then the notification's varbinds)
+#              (numeric OIDs; enumerations labelled when LVS-MIB.txt is
+#              there: "INTEGER: down(1)").
 #
 # Functions:
 #   snmp_need                skip_all unless snmpd, snmptrapd and the
@@ -36,9 +38,10 @@
 #   snmp_conf_block [PING]   "snmp = { agentx = ...; ping_interval = PING; };"
 #                            for lvsmond's global block (PING default 1.0)
 #   snmp_conf_global P [BACKEND] [PING]  lab_conf_global with that block
-#   snmp_v2 TOOL ARGS...     TOOL -v2c -c private (read-write) -On against
-#                            snmpd, timeout 2 s, no retry; TOOL is snmpget,
-#                            snmpwalk, snmpbulkwalk, snmpset, ...
+#   snmp_v2 TOOL [OPTIONS] [--] ARGS...  TOOL -v2c -c private (read-write)
+#                            -On against snmpd, timeout 2 s, no retry; TOOL
+#                            is snmpget, snmpwalk, snmpbulkwalk, snmpset...;
+#                            OPTIONS (-Ir, -Cr50, -t 1) go before the agent
 #   snmp_v2ro TOOL ARGS...   the same with the read-only community
 #   snmp_v3 TOOL ARGS...     the same as user lvsadmin, authPriv
 #   snmp_v3_pass AUTH PRIV TOOL ARGS...   with these passphrases instead
@@ -60,6 +63,8 @@ SNMP_V3_USER=lvsadmin
 SNMP_V3_AUTH=authpass-123
 SNMP_V3_PRIV=privpass-123
 SNMP_DIR=""
+SNMP_MIBS=""
+SNMP_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SNMPD_PORT=""
 TRAPD_PORT=""
 : "${LAB_TMP:=${TMPDIR:-/tmp}}"
@@ -76,9 +81,12 @@ snmp_need()
 }
 
 # Through env(1), so that "snmp_env daemon &" leaves $! the daemon's pid.
+# Only our MIB directory (LVS-MIB and the test-only IETF stubs, when the
+# tree has them): enumerations print as "up(3)", OIDs stay numeric (-On).
 snmp_env()
 {
-	env MIBS= MIBDIRS="$SNMP_DIR/mibs" SNMPCONFPATH="$SNMP_DIR/conf" \
+	env MIBS="$SNMP_MIBS" MIBDIRS="$SNMP_DIR/mibs" \
+	    SNMPCONFPATH="$SNMP_DIR/conf" \
 	    SNMP_PERSISTENT_DIR="$SNMP_DIR/persist" "$@"
 }
 
@@ -135,6 +143,12 @@ _snmp_write_conf()
 	mkdir -p "$d/agentx" "$d/persist" "$d/conf" "$d/mibs" "$d/trapd" ||
 	    return 1
 	chmod 0700 "$d/agentx"
+	SNMP_MIBS=""
+	if [ -f "$SNMP_SRC/LVS-MIB.txt" ]; then
+		cp "$SNMP_SRC/LVS-MIB.txt" "$SNMP_SRC"/t/mibs/*.txt "$d/mibs/" \
+		    2>/dev/null
+		SNMP_MIBS=LVS-MIB
+	fi
 	cat >"$d/snmpd.conf" <<EOF
 agentAddress  udp:127.0.0.1:$SNMPD_PORT
 master        agentx
@@ -159,7 +173,6 @@ authCommunity log public
 format2 TRAP %V| %v\n
 EOF
 	cat >"$d/conf/snmp.conf" <<EOF
-mibs :
 mibdirs $d/mibs
 persistentDir $d/persist
 EOF
@@ -309,7 +322,8 @@ _snmptrapd_start()
 	local bg
 	: >"$SNMP_DIR/traps.log"
 	# -X: not an AgentX subagent itself; -n: no DNS; -On: numeric OIDs.
-	env MIBS= SNMP_PERSISTENT_DIR="$SNMP_DIR/persist" \
+	env MIBS="$SNMP_MIBS" MIBDIRS="$SNMP_DIR/mibs" \
+	    SNMP_PERSISTENT_DIR="$SNMP_DIR/persist" \
 	    snmptrapd -f -C -c "$SNMP_DIR/trapd/snmptrapd.conf" -X -n \
 	    -On -Lf "$SNMP_DIR/traps.log" -A </dev/null \
 	    >"$SNMP_DIR/trapd.log" 2>&1 &
@@ -335,32 +349,50 @@ snmp_conf_global()
 	    awk -v b="  $block" '/^};/ && !done { print b; done = 1 } 1'
 }
 
+# _snmp_tool TOOL AUTH-OPTIONS... -- [OPTIONS...] ARGS...: the tools stop
+# reading options at the first word that is not one (the agent), so the
+# caller's leading options go before the agent and the rest after it; a
+# "--" after the caller's options is dropped ("-5" after the agent is a
+# value, not an option).
 _snmp_tool()
 {
-	local tool=$1; shift
-	snmp_env "$tool" -On -t 2 -r 0 "$@"
+	local tool=$1 opts=() a; shift
+	while [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	while [ $# -gt 0 ]; do
+		a=$1
+		case $a in
+		--)	shift; break ;;
+		-t|-r|-m|-M|-O|-I|-C|-c|-l|-u|-a|-A|-x|-X|-n|-E|-e)
+			opts+=("$a" "$2"); shift 2 ;;
+		-*)	opts+=("$a"); shift ;;
+		*)	break ;;
+		esac
+	done
+	snmp_env "$tool" -On -t 2 -r 0 "${opts[@]}" \
+	    "udp:127.0.0.1:$SNMPD_PORT" "$@"
 }
 
 snmp_v2()
 {
 	local tool=$1; shift
-	_snmp_tool "$tool" -v2c -c private \
-	    "udp:127.0.0.1:$SNMPD_PORT" "$@"
+	_snmp_tool "$tool" -v2c -c private -- "$@"
 }
 
 snmp_v2ro()
 {
 	local tool=$1; shift
-	_snmp_tool "$tool" -v2c -c public \
-	    "udp:127.0.0.1:$SNMPD_PORT" "$@"
+	_snmp_tool "$tool" -v2c -c public -- "$@"
 }
 
 snmp_v3_pass()
 {
 	local auth=$1 priv=$2 tool=$3; shift 3
 	_snmp_tool "$tool" -v3 -l authPriv -u "$SNMP_V3_USER" -a SHA \
-	    -A "$auth" -x AES -X "$priv" \
-	    "udp:127.0.0.1:$SNMPD_PORT" "$@"
+	    -A "$auth" -x AES -X "$priv" -- "$@"
 }
 
 snmp_v3()
@@ -389,4 +421,127 @@ _snmp_subagent_ready()
 snmp_wait_subagent()
 {
 	_snmp_wait "$1" _snmp_subagent_ready
+}
+
+# snmp_walk_norm: "-On" walk output on stdin -> "OID VALUE" lines, the
+# value without its type ("INTEGER: up(3)" -> "up(3)", strings unquoted,
+# Hex-STRING without the trailing blank).  Lines that are not a varbind
+# ("No more variables ...") are dropped.
+snmp_walk_norm()
+{
+	perl -ne '
+		next unless /^(\.[0-9.]+) = (.*)$/;
+		my ($o, $v) = ($1, $2);
+		$v =~ s/^[A-Za-z0-9-]+: ?// unless $v =~ /^""$/;
+		$v =~ s/^"(.*)"$/$1/;
+		$v =~ s/\s+$//;
+		print "$o $v\n";'
+}
+
+# snmp_show_oids: "lvsmonctl show --json" on stdin -> the "OID VALUE"
+# lines the MIB must serve for it (mib/README.md's OID map): every
+# service and real in the lvsmon tables, the IPv4 ones in the historical
+# tables too.  An enumeration whose number the test does not know is
+# written "label(?)" (snmp_compare accepts any number there).
+snmp_show_oids()
+{
+	perl -MJSON::PP -MSocket=inet_pton,AF_INET,AF_INET6 -e '
+		my ($root) = @ARGV;
+		my $d = decode_json(join "", <STDIN>);
+		my %proto = (tcp => "tcp(6)", udp => "udp(17)");
+		my %fwd = (nat => "nat(1)", dr => "dr(2)", tun => "tun(3)");
+		my %hfwd = (nat => "masq(0)", tun => "tunnel(2)",
+		    dr => "route(3)");
+		my %state = (down => 1, rising => 2, up => 3, falling => 4);
+		my %admin = (enabled => 1, disabled => 2, drain => 3);
+		sub hex_of {
+			my $a = shift;
+			my $six = $a =~ /:/;
+			my $b = inet_pton($six ? AF_INET6 : AF_INET, $a);
+			return ($six ? "ipv6(2)" : "ipv4(1)",
+			    join " ", map { sprintf "%02X", $_ }
+			    unpack "C*", $b);
+		}
+		sub out { print "$root.$_[0] $_[1]\n" }
+		sub num { defined $_[0] ? $_[0] : -1 }
+		for my $s (@{$d->{services}}) {
+			my $S = $s->{id};
+			my ($t, $h) = hex_of($s->{address});
+			my @r = @{$s->{servers}};
+			out("100.2.1.2.$S", $s->{name});
+			out("100.2.1.3.$S", $t);
+			out("100.2.1.4.$S", $h);
+			out("100.2.1.5.$S", $s->{port});
+			out("100.2.1.6.$S", $proto{$s->{protocol}});
+			out("100.2.1.7.$S", $s->{scheduler});
+			out("100.2.1.8.$S", $fwd{$s->{forward}});
+			out("100.2.1.9.$S", scalar @r);
+			out("100.2.1.11.$S", $s->{quorum} eq "ok" ?
+			    "ok(1)" : "lost(2)");
+			my $v4 = $t eq "ipv4(1)";
+			if ($v4) {
+				out("17.1.1.$S", $S);
+				out("17.1.2.$S", $s->{scheduler});
+				out("17.1.3.$S", $proto{$s->{protocol}});
+				out("17.1.4.$S", $s->{address});
+				out("17.1.5.$S", $s->{port});
+				out("17.1.9.$S", scalar @r);
+			}
+			for my $r (@r) {
+				my $i = "$S.$r->{id}";
+				my ($rt, $rh) = hex_of($r->{address});
+				out("100.3.1.2.$i", $rt);
+				out("100.3.1.3.$i", $rh);
+				out("100.3.1.4.$i", $r->{port});
+				out("100.3.1.5.$i",
+				    "$r->{state}($state{$r->{state}})");
+				out("100.3.1.7.$i",
+				    "$r->{admin}($admin{$r->{admin}})");
+				out("100.3.1.8.$i", $r->{weight});
+				out("100.3.1.9.$i", $r->{config_weight});
+				out("100.3.1.10.$i", $r->{effective_weight});
+				out("100.3.1.11.$i", num($r->{kernel_weight}));
+				out("100.3.1.12.$i", $r->{check});
+				out("100.3.1.13.$i", lc($r->{reason}) . "(?)");
+				out("100.3.1.14.$i", $r->{message});
+				out("100.3.1.18.$i", $r->{changes});
+				out("100.3.1.32.$i", num($r->{check_weight}));
+				next unless $v4;
+				out("18.1.1.$i", $S);
+				out("18.1.2.$i", $r->{id});
+				out("18.1.3.$i", $r->{address});
+				out("18.1.4.$i", $r->{port});
+				out("18.1.5.$i", $hfwd{$s->{forward}});
+				out("18.1.6.$i", $r->{effective_weight});
+			}
+		}' "$SNMP_LVS"
+}
+
+# snmp_compare WANT GOT [PREFIX]: every "OID VALUE" line of file WANT whose
+# OID starts with PREFIX (an OID under the LVS root, e.g. 100.3.1) has the
+# same value in file GOT.  Prints one line per difference, nothing when
+# all match.
+snmp_compare()
+{
+	perl -e '
+		my ($want, $got, $pre) = @ARGV;
+		my %g;
+		open my $G, "<", $got or die "$got: $!";
+		while (<$G>) { chomp; my ($o, $v) = split / /, $_, 2;
+			$g{$o} = $v // ""; }
+		open my $W, "<", $want or die "$want: $!";
+		while (<$W>) {
+			chomp;
+			my ($o, $v) = split / /, $_, 2;
+			$v //= "";
+			next if $pre ne "" && index($o, $pre) != 0;
+			if (!exists $g{$o}) {
+				print "$o: missing, want \"$v\"\n";
+				next;
+			}
+			my $re = quotemeta($v);
+			$re =~ s/\\\(\\\?\\\)$/\\(\\d+\\)/;
+			print "$o: got \"$g{$o}\", want \"$v\"\n"
+			    unless $g{$o} =~ /^$re$/;
+		}' "$1" "$2" "${3:+$SNMP_LVS.$3}"
 }
