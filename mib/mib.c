@@ -16,7 +16,7 @@
 
 struct mib_state mib;
 
-/* --- values ------------------------------------------------------------ */
+/* --- values -------------------------------------------------------------- */
 
 void
 mib_set_int(netsnmp_variable_list *vb, u_char type, long v)
@@ -178,7 +178,7 @@ mib_real_value(const struct mib_real *mr, unsigned col,
 	return 0;
 }
 
-/* --- counters and rates ----------------------------------------------- */
+/* --- counters and rates -------------------------------------------------- */
 
 static long
 ms_between(const struct timespec *a, const struct timespec *b)
@@ -283,7 +283,8 @@ mib_refresh(void)
 		mib.tried = now;
 		if (mon_apply_refresh(mib.m) < 0)
 			return;		/* keep the last good rates */
-		mib.ct_tcp = read_seconds("nf_conntrack_tcp_timeout_established");
+		mib.ct_tcp = read_seconds(
+		    "nf_conntrack_tcp_timeout_established");
 		mib.ct_fin = read_seconds("nf_conntrack_tcp_timeout_fin_wait");
 		mib.ct_udp = read_seconds("nf_conntrack_udp_timeout_stream");
 	}
@@ -292,7 +293,7 @@ mib_refresh(void)
 		recount();
 }
 
-/* --- rows ----------------------------------------------------------------- */
+/* --- rows ---------------------------------------------------------------- */
 
 struct mib_svc *
 mib_svc_row(const struct mon_service *svc)
@@ -353,7 +354,7 @@ rows_free(void)
 	mib.nsvcs = mib.nreals = 0;
 }
 
-/* --- notifications -------------------------------------------------------- */
+/* --- notifications ------------------------------------------------------- */
 
 static const oid trapoid_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
 
@@ -503,7 +504,7 @@ on_event(const struct mon_event *ev, void *arg)
 	/* MON_EV_ROLE (failover, issue 10) will call mib_role_set() here */
 }
 
-/* --- registrations --------------------------------------------------------- */
+/* --- registrations ------------------------------------------------------- */
 
 int
 mib_table_register(struct mib_table *t, const oid *o, size_t len,
@@ -560,7 +561,7 @@ mib_table_insert(struct mib_table *t, void *row)
 	return CONTAINER_INSERT(t->c, row) == 0 ? 0 : -ENOMEM;
 }
 
-/* --- open / close --------------------------------------------------------- */
+/* --- open / close -------------------------------------------------------- */
 
 int
 mib_open(struct mon_model *m, struct err *e)

@@ -63,7 +63,7 @@ done
 got=$(XL -On "${names[@]}" 2>&1 | grep -v '^$' |
     paste -d' ' <(printf '%s\n' "${names[@]#LVS-MIB::}") -)
 is "$got" "$(printf '%s\n' "${want[@]}")" \
-    "all ${#names[@]} historical objects keep their OIDs under enterprises.8225.4711"
+    "all ${#names[@]} historical objects keep their OIDs under 8225.4711"
 
 bad=""
 set -- $TYPES
@@ -78,7 +78,8 @@ is "$(XL -On LVS-MIB::lvsmonRealStateChange 2>&1)" \
     ".1.3.6.1.4.1.8225.4711.100.0.1" "lvsmonRealStateChange is lvs.100.0.1"
 is "$(XL -On LVS-MIB::lvsmonRealWeight 2>&1)" \
     ".1.3.6.1.4.1.8225.4711.100.3.1.8" "lvsmonRealWeight is lvs.100.3.1.8"
-XL -Td LVS-MIB::lvsmonRealWeight 2>/dev/null | grep -q "MAX-ACCESS	read-write"
+XL -Td LVS-MIB::lvsmonRealWeight 2>/dev/null |
+    grep -q "MAX-ACCESS	read-write"
 ok $? "lvsmonRealWeight is read-write"
 XL -Td LVS-MIB::lvsServiceTable 2>/dev/null | grep -q "IPv6 services are only"
 ok $? "the MIB says IPv6 services are only in the lvsmon tables"
