@@ -5,23 +5,26 @@
 #   plug_script NAME              the path of plugins/NAME.lua
 #   plug_fake P I PROTO PORT [ARGS]  t/tools/fakesrv.py PROTO on real I's
 #                                 v4 address and PORT, in its namespace;
-#                                 returns once it listens (-f and -p set)
+#                                 returns once it listens (-f and -p set);
+#                                 I as "2/6": on real 2's v6 address
 #   plug_fake_stop P I PROTO      SIGTERM it and wait until it is gone
 #   plug_sick P I PROTO yes|no    the fake answers as a sick server or not
 #   plug_cert P                   a throw-away self-signed cert and key in
 #                                 the lab dir; prints "CERT KEY"
-#   plug_wait P SECS SVC STATE SERVER MSG_REGEX   wait until the real is
-#                                 in STATE with a message matching
-#   plug_expect P SECS SVC STATE SERVER MSG_REGEX "sentence"   the same as
-#                                 one test; shows state and message when it
-#                                 fails
+#   plug_want SVC STATE SERVER MSG_REGEX "sentence"   queue a test ...
+#   plug_settle P SECS            ... and wait until every queued real is
+#                                 in its STATE with a matching message (one
+#                                 show --json per poll for all of them),
+#                                 then print one ok / not ok per test, in
+#                                 order, with what was seen on failure
 #   plug_svc NAME VPORT PLUGIN "ADDR:PORT[/WEIGHT] ..." PARAMS
 #                                 one service of a config's list (VIP
-#                                 203.0.113.10:VPORT): its reals, a lua
-#                                 check of plugins/PLUGIN.lua with PARAMS
-#                                 (libconfig), every 0.5 s, rise = fall =
-#                                 1; the first call of a config must
-#                                 follow PLUG_SEP=""
+#                                 $PLUG_VIP, default 203.0.113.10, port
+#                                 VPORT; v6 reals as [ADDR]:PORT): its
+#                                 reals, a lua check of plugins/PLUGIN.lua
+#                                 with PARAMS (libconfig), every 0.5 s,
+#                                 rise = fall = 1; the first call of a
+#                                 config must follow PLUG_SEP=""
 #   plug_listening P I PORT [udp]  does something listen on PORT in real
 #                                 I's namespace?  (for _lab_wait)
 #   plug_bg P NAME CMD...         CMD in the background (stdout/stderr to
@@ -66,14 +69,19 @@ plug_bg()
 
 plug_fake()
 {
-	local p=$1 i=$2 proto=$3 port=$4 dir name; shift 4
+	local p=$1 i=${2%/*} arg=$2 proto=$3 port=$4 dir name addr
+	shift 4
 	dir=$(lab_dir "$p")
 	name="$proto-rs$i"
+	addr=$(lab_rs_addr "$i")
+	if [ "$arg" != "$i" ]; then
+		name="$name-6"
+		addr="[$(lab_rs_addr "$i" 6)]"
+	fi
 	rm -f "$dir/$name.pid"
 	plug_bg "$p" "$name" ip netns exec "$p-rs$i" "$PLUG_PY" \
-	    "$LAB_SRC/t/tools/fakesrv.py" "$proto" \
-	    -l "$(lab_rs_addr "$i"):$port" -f "$dir/$name.sick" \
-	    -p "$dir/$name.pid" "$@"
+	    "$LAB_SRC/t/tools/fakesrv.py" "$proto" -l "$addr:$port" \
+	    -f "$dir/$name.sick" -p "$dir/$name.pid" "$@"
 	_lab_wait 10 test -s "$dir/$name.pid"
 }
 
@@ -81,7 +89,8 @@ plug_fake_stop()
 {
 	local dir name
 	dir=$(lab_dir "$1")
-	name="$3-rs$2"
+	name="$3-rs${2%/*}"
+	[ "$2" = "${2%/*}" ] || name="$name-6"
 	[ -f "$dir/$name.bg" ] || return 0
 	_lab_kill "$(cat "$dir/$name.bg")"
 	rm -f "$dir/$name.bg" "$dir/$name.pid"
@@ -90,7 +99,9 @@ plug_fake_stop()
 plug_sick()
 {
 	local f
-	f="$(lab_dir "$1")/$3-rs$2.sick"
+	f="$(lab_dir "$1")/$3-rs${2%/*}"
+	[ "$2" = "${2%/*}" ] || f="$f-6"
+	f="$f.sick"
 	if [ "$4" = yes ]; then
 		touch "$f"
 	else
@@ -111,65 +122,21 @@ plug_cert()
 	echo "$dir/tls.crt $dir/tls.key"
 }
 
-# "STATE MESSAGE" of one real from a single show --json.
-_plug_state()
-{
-	lab_ctl "$1" show --json 2>/dev/null | perl -MJSON::PP -e '
-		my ($svc, $key) = @ARGV;
-		my $d = eval { decode_json(join "", <STDIN>) } or exit 2;
-		for my $s (@{$d->{services} || []}) {
-			next unless $s->{name} eq $svc;
-			for my $r (@{$s->{servers} || []}) {
-				my $k = $r->{address} =~ /:/ ?
-				    "[$r->{address}]:$r->{port}" :
-				    "$r->{address}:$r->{port}";
-				next unless $k eq $key;
-				print "$r->{state} ", $r->{message} // "";
-				exit 0;
-			}
-		}
-		exit 1;' "$2" "$3"
-}
-
-_plug_is()
-{
-	local p=$1 svc=$2 state=$3 rs=$4 re=$5 got
-	got=$(_plug_state "$p" "$svc" "$rs") || return 1
-	[ "${got%% *}" = "$state" ] && [[ ${got#* } =~ $re ]]
-}
-
-plug_wait()
-{
-	local p=$1 secs=$2; shift 2
-	_lab_wait "$secs" _plug_is "$p" "$@"
-}
-
-plug_expect()
-{
-	local p=$1 secs=$2 svc=$3 state=$4 rs=$5 re=$6 name=$7
-	if plug_wait "$p" "$secs" "$svc" "$state" "$rs" "$re"; then
-		ok 0 "$name"
-		return 0
-	fi
-	ok 1 "$name"
-	diag "    $svc/$rs: got '$(_plug_state "$p" "$svc" "$rs")'" \
-	    "    wanted: '$state' and a message =~ '$re'"
-	return 1
-}
-
 PLUG_SEP=""
 plug_svc()
 {
-	local r hp reals="" sep=""
+	local r hp addr reals="" sep=""
 	for r in $4; do
 		hp=${r%/*}
-		reals="$reals$sep{ address = \"${hp%:*}\"; port = ${hp##*:};"
+		addr=${hp%:*}
+		addr=${addr#[}
+		reals="$reals$sep{ address = \"${addr%]}\"; port = ${hp##*:};"
 		[ "$hp" != "$r" ] && reals="$reals weight = ${r#*/};"
 		reals="$reals }"
 		sep=", "
 	done
 	cat <<EOF
-  $PLUG_SEP{ name = "$1"; address = "203.0.113.10"; port = $2;
+  $PLUG_SEP{ name = "$1"; address = "${PLUG_VIP:-203.0.113.10}"; port = $2;
     check = { type = "lua"; script = "$(plug_script "$3")";
               params = { $5 };
               interval = 0.5; timeout = 2.0; rise = 1; fall = 1; };
@@ -183,4 +150,77 @@ plug_listening()
 	local opt=-Hltn
 	[ "${4:-}" = udp ] && opt=-Hlun
 	[ -n "$(ip netns exec "$1-rs$2" ss $opt "sport = :$3" 2>/dev/null)" ]
+}
+
+PLUG_WANT=()
+plug_want()
+{
+	PLUG_WANT+=("$1" "$2" "$3" "$4" "$5")
+}
+
+# One line per (SVC, SERVER) pair given: "STATE MESSAGE", "- " if absent.
+_plug_states()
+{
+	local p=$1; shift
+	lab_ctl "$p" show --json 2>/dev/null | perl -MJSON::PP -e '
+		my $d = eval { decode_json(join "", <STDIN>) } or exit 2;
+		my %seen;
+		for my $s (@{$d->{services} || []}) {
+			for my $r (@{$s->{servers} || []}) {
+				my $k = $r->{address} =~ /:/ ?
+				    "[$r->{address}]:$r->{port}" :
+				    "$r->{address}:$r->{port}";
+				my $m = $r->{message} // "";
+				$m =~ s/\n/ /g;
+				$seen{"$s->{name} $k"} = "$r->{state} $m";
+			}
+		}
+		while (my ($svc, $key) = splice @ARGV, 0, 2) {
+			print $seen{"$svc $key"} // "- ", "\n";
+		}' "$@"
+}
+
+_plug_match()
+{
+	local i=0 n=$((${#PLUG_WANT[@]} / 5)) line state re
+	PLUG_GOT=()
+	while IFS= read -r line; do
+		PLUG_GOT+=("$line")
+	done < <(_plug_states "$1" "${PLUG_PAIRS[@]}")
+	[ "${#PLUG_GOT[@]}" -eq "$n" ] || return 1
+	for ((i = 0; i < n; i++)); do
+		state=${PLUG_WANT[$((i * 5 + 1))]}
+		re=${PLUG_WANT[$((i * 5 + 3))]}
+		line=${PLUG_GOT[$i]}
+		[ "${line%% *}" = "$state" ] && [[ ${line#* } =~ $re ]] ||
+		    return 1
+	done
+}
+
+plug_settle()
+{
+	local p=$1 secs=$2 i n=$((${#PLUG_WANT[@]} / 5)) end line w
+	PLUG_PAIRS=()
+	for ((i = 0; i < n; i++)); do
+		PLUG_PAIRS+=("${PLUG_WANT[$((i * 5))]}" \
+		    "${PLUG_WANT[$((i * 5 + 2))]}")
+	done
+	end=$((${EPOCHREALTIME/./} + secs * 1000000))
+	until _plug_match "$p"; do
+		[ "${EPOCHREALTIME/./}" -lt "$end" ] || break
+		sleep 0.1
+	done
+	for ((i = 0; i < n; i++)); do
+		w=("${PLUG_WANT[@]:$((i * 5)):5}")
+		line=${PLUG_GOT[$i]:-}
+		if [ "${line%% *}" = "${w[1]}" ] &&
+		    [[ ${line#* } =~ ${w[3]} ]]; then
+			ok 0 "${w[4]}"
+		else
+			ok 1 "${w[4]}"
+			diag "    ${w[0]}/${w[2]}: got '$line'" \
+			    "    wanted: '${w[1]}' and a message =~ '${w[3]}'"
+		fi
+	done
+	PLUG_WANT=()
 }

@@ -82,65 +82,70 @@ lab_daemon_start "$P" "$CONF"
 ok $? "lvsmond starts with pgsql, mysql and ldap lua checks" || exit
 
 if [ -n "$PGBIN" ]; then
-	plug_expect "$P" 10 pg up "$A:5432" '^pgsql [0-9.]+[^:]*: ready$' \
+	plug_want pg up "$A:5432" '^pgsql [0-9.]+[^:]*: ready$' \
 	    "pgsql is up: the startup message reaches ReadyForQuery (trust)"
-	plug_expect "$P" 10 pg-primary up "$A:5432" \
+	plug_want pg-primary up "$A:5432" \
 	    '^pgsql [^:]*: ready, query gave f$' \
 	    "SELECT pg_is_in_recovery() gives f: up where a primary is wanted"
-	plug_expect "$P" 10 pg-standby down "$A:5432" \
+	plug_want pg-standby down "$A:5432" \
 	    '^pgsql: query gave f, want t$' \
 	    "and down where a standby (t) is wanted"
-	plug_expect "$P" 10 pg-nodb down "$A:5432" \
+	plug_want pg-nodb down "$A:5432" \
 	    '^pgsql: FATAL 3D000 database "nosuch" does not exist$' \
 	    "a database that does not exist: down with the server's FATAL"
-	plug_expect "$P" 10 pg-reject down "$A:5432" \
+	plug_want pg-reject down "$A:5432" \
 	    '^pgsql: FATAL 28000 pg_hba\.conf rejects connection' \
 	    "a user pg_hba.conf rejects: down, SQLSTATE 28000"
-	plug_expect "$P" 10 pg-pw up "$A:5432" \
+	plug_want pg-pw up "$A:5432" \
 	    '^pgsql: asks for SASL authentication$' \
 	    "a user with scram-sha-256: up, the server asks for SASL"
-	plug_expect "$P" 10 pg-ssl down "$A:5432" \
+	plug_want pg-ssl down "$A:5432" \
 	    '^pgsql: server refuses SSL$' \
 	    "ssl = require against a server without SSL: down"
+	plug_settle "$P" 10
 	# SIGINT: PostgreSQL's fast shutdown
 	kill -INT "$(head -n 1 "$D/pg/data/postmaster.pid")"
-	plug_expect "$P" 20 pg down "$A:5432" '^pgsql: connect: ECONNREFUSED$' \
+	plug_want pg down "$A:5432" '^pgsql: connect: ECONNREFUSED$' \
 	    "a stopped PostgreSQL: down, pgsql: connect: ECONNREFUSED"
+	plug_settle "$P" 20
 else
 	skip 8 "PostgreSQL is not installed (Debian: postgresql)"
 fi
 
-plug_expect "$P" 10 my up "$B:3306" '^mysql 10\.11\.0-fake, login probe ok$' \
+plug_want my up "$B:3306" '^mysql 10\.11\.0-fake, login probe ok$' \
     "mysql is up: greeting, mysql_native_password login, COM_PING"
-plug_expect "$P" 10 my-greet up "$B:3306" '^mysql 10\.11\.0-fake$' \
+plug_want my-greet up "$B:3306" '^mysql 10\.11\.0-fake$' \
     "mysql without a user: up on the greeting alone"
-plug_expect "$P" 10 my-pw down "$B:3306" \
+plug_want my-pw down "$B:3306" \
     "$(echo "^mysql: login: error 1045: Access denied for user" \
     "'probe'@'198\.51\.100\.1' \(using password: YES\)$")" \
     "mysql with a wrong password: down with error 1045"
-plug_expect "$P" 10 ldap up "$B:389" "^ldap: bind as $DN ok$" \
+plug_want ldap up "$B:389" "^ldap: bind as $DN ok$" \
     "ldap is up: a simple bind as the monitor DN succeeds"
-plug_expect "$P" 10 ldap-anon up "$B:389" '^ldap: bind as anonymous ok$' \
+plug_want ldap-anon up "$B:389" '^ldap: bind as anonymous ok$' \
     "ldap anonymous bind: up"
-plug_expect "$P" 10 ldap-pw down "$B:389" \
+plug_want ldap-pw down "$B:389" \
     "^ldap: bind as $DN: invalidCredentials \(49\): invalid credentials$" \
     "ldap with a wrong password: down, invalidCredentials (49)"
+plug_settle "$P" 10
 
 plug_sick "$P" 2 mysql yes
 plug_sick "$P" 2 ldap yes
-plug_expect "$P" 10 my down "$B:3306" \
+plug_want my down "$B:3306" \
     '^mysql: error 1040: Too many connections$' \
     "a mysql greeting that is an error packet: down, error 1040"
-plug_expect "$P" 10 ldap down "$B:389" \
+plug_want ldap down "$B:389" \
     "^ldap: bind as $DN: busy \(51\): server busy$" \
     "an ldap server answering busy: down"
+plug_settle "$P" 10
 
 plug_fake_stop "$P" 2 mysql
 plug_fake_stop "$P" 2 ldap
-plug_expect "$P" 10 my-greet down "$B:3306" '^mysql: connect: ECONNREFUSED$' \
+plug_want my-greet down "$B:3306" '^mysql: connect: ECONNREFUSED$' \
     "a stopped mysql: down"
-plug_expect "$P" 10 ldap-anon down "$B:389" '^ldap: connect: ECONNREFUSED$' \
+plug_want ldap-anon down "$B:389" '^ldap: connect: ECONNREFUSED$' \
     "a stopped ldap: down"
+plug_settle "$P" 10
 
 lab_daemon_stop "$P"
 ok $? "lvsmond exits 0 on SIGTERM"

@@ -34,7 +34,8 @@ redis()
 	plug_bg "$P" "redis$i" ip netns exec "$P-rs$i" redis-server \
 	    --bind "$(lab_rs_addr "$i")" --port 6379 --protected-mode no \
 	    --save "" --appendonly no --dir "$D/redis$i" \
-	    --requirepass "$PW" --masterauth "$PW" "$@"
+	    --requirepass "$PW" --masterauth "$PW" \
+	    --repl-diskless-sync-delay 0 "$@"
 	_lab_wait 10 plug_listening "$P" "$i" 6379
 }
 
@@ -77,37 +78,40 @@ lab_daemon_start "$P" "$CONF"
 ok $? "lvsmond starts with redis and memcached lua checks" || exit
 
 if [ -n "$HAVE_REDIS" ]; then
-	plug_expect "$P" 10 master up "$A:6379" \
+	plug_want master up "$A:6379" \
 	    '^redis: master, [01] replicas$' \
 	    "the master is up in the service that wants role master"
-	plug_expect "$P" 10 master down "$B:6379" \
+	plug_want master down "$B:6379" \
 	    '^redis: role replica, want master$' \
 	    "the replica is down there: redis: role replica, want master"
-	plug_expect "$P" 10 replica down "$A:6379" \
+	plug_want replica down "$A:6379" \
 	    '^redis: role master, want replica$' \
 	    "the master is down in the service that wants a replica"
-	plug_expect "$P" 15 replica up "$B:6379" \
+	plug_want replica up "$B:6379" \
 	    '^redis: replica of 198\.51\.100\.11:6379$' \
 	    "the replica is up there once its link to the master is connected"
-	plug_expect "$P" 10 nopw down "$A:6379" '^redis: PING: NOAUTH ' \
+	plug_want nopw down "$A:6379" '^redis: PING: NOAUTH ' \
 	    "without a password the check is down: PING answers NOAUTH"
-	plug_expect "$P" 10 badpw down "$A:6379" '^redis: AUTH: WRONGPASS ' \
+	plug_want badpw down "$A:6379" '^redis: AUTH: WRONGPASS ' \
 	    "with a wrong password the check is down: AUTH answers WRONGPASS"
+	plug_settle "$P" 15
 	wait_until 5 lab_field_is "$P" master "$A:6379" kernel_weight 1
 	is "$(lab_field "$P" master "$A:6379" kernel_weight)/$(lab_field \
 	    "$P" master "$B:6379" kernel_weight)" 1/0 \
 	    "the kernel sends the master service's traffic to the master only"
 
 	_lab_kill "$(cat "$D/redis1.bg")"
-	plug_expect "$P" 10 master down "$A:6379" \
+	plug_want master down "$A:6379" \
 	    '^redis: connect: ECONNREFUSED$' \
 	    "the stopped master is down: redis: connect: ECONNREFUSED"
-	plug_expect "$P" 15 replica down "$B:6379" \
+	plug_want replica down "$B:6379" \
 	    '^redis: replica of 198\.51\.100\.11:6379, link (connect|sync)' \
 	    "the replica is down while its master is gone: link not connected"
+	plug_settle "$P" 15
 	rcli 2 REPLICAOF NO ONE >/dev/null
-	plug_expect "$P" 10 master up "$B:6379" '^redis: master, 0 replicas$' \
+	plug_want master up "$B:6379" '^redis: master, 0 replicas$' \
 	    "the promoted replica (REPLICAOF NO ONE) is up as the master"
+	plug_settle "$P" 10
 	wait_until 5 lab_field_is "$P" master "$B:6379" kernel_weight 1
 	is "$(lab_field "$P" master "$B:6379" kernel_weight)" 1 \
 	    "the kernel now sends the master service's traffic to it"
@@ -118,17 +122,19 @@ else
 fi
 
 if [ -n "$HAVE_MC" ]; then
-	plug_expect "$P" 10 mc up "$A:11211" \
+	plug_want mc up "$A:11211" \
 	    '^memcached 1\.[0-9.]+, [0-9]+ connections$' \
 	    "memcached is up: version and connection count from stats"
-	plug_expect "$P" 10 mc-max down "$A:11211" \
+	plug_want mc-max down "$A:11211" \
 	    '^memcached 1\.[0-9.]+: [0-9]+ connections, max 0$' \
 	    "with max_connections = 0 it is down, the count in the message"
+	plug_settle "$P" 10
 	is "$(lab_field "$P" mc "$A:11211" reason)" OK "the reason is OK"
 	_lab_kill "$(cat "$D/mc.bg")"
-	plug_expect "$P" 10 mc down "$A:11211" \
+	plug_want mc down "$A:11211" \
 	    '^memcached: connect: ECONNREFUSED$' \
 	    "a stopped memcached is down: memcached: connect: ECONNREFUSED"
+	plug_settle "$P" 10
 	is "$(lab_field "$P" mc "$A:11211" reason)" L7DOWN \
 	    "with the reason L7DOWN"
 	wait_until 5 lab_field_is "$P" mc "$A:11211" kernel_weight 0

@@ -16,7 +16,7 @@ command -v openssl >/dev/null || skip_all "no openssl for a test certificate"
 P=$(lab_prefix)
 A=198.51.100.11 B=198.51.100.12
 
-plan 23
+plan 26
 lab_up "$P" 2 || bail_out "could not build the lab"
 read -r CRT KEY < <(plug_cert "$P") || bail_out "no test certificate"
 TLS=(--cert "$CRT" --key "$KEY")
@@ -44,62 +44,68 @@ echo ");"
 lab_daemon_start "$P" "$CONF"
 ok $? "lvsmond starts with eight lua checks" || exit
 
-plug_expect "$P" 10 imap up "$A:143" \
+plug_want imap up "$A:143" \
     "$(echo '^imap: \* OK \[CAPABILITY IMAP4rev1 STARTTLS\] fake ready,' \
     'STARTTLS, LOGIN ok$')" \
     "imap is up after STARTTLS and LOGIN, the greeting in the message"
-plug_expect "$P" 10 imap-pw down "$A:143" \
+plug_want imap-pw down "$A:143" \
     '^imap: LOGIN: NO \[AUTHENTICATIONFAILED\] bad login$' \
     "imap with a wrong password is down with the server's NO"
-plug_expect "$P" 10 pop3 up "$A:110" \
+plug_want pop3 up "$A:110" \
     '^pop3: \+OK fake POP3 ready, STLS, login ok$' \
     "pop3 is up after STLS, USER and PASS"
-plug_expect "$P" 10 pop3-pw down "$A:110" \
+plug_want pop3-pw down "$A:110" \
     '^pop3: PASS: -ERR \[AUTH\] invalid login$' \
     "pop3 with a wrong password is down at PASS"
-plug_expect "$P" 10 ftp up "$A:21" '^ftp: 220 ready, login ok$' \
+plug_want ftp up "$A:21" '^ftp: 220 ready, login ok$' \
     "ftp is up: the last line of a multi-line 220 banner, then a login"
-plug_expect "$P" 10 ftp-pw down "$A:21" '^ftp: login: 530 Login incorrect$' \
+plug_want ftp-pw down "$A:21" '^ftp: login: 530 Login incorrect$' \
     "ftp with a wrong password is down with 530"
-plug_expect "$P" 10 smtp up "$A:25" \
+plug_want smtp up "$A:25" \
     '^smtp: 220 mx\.fake\.test ESMTP fake, STARTTLS TLSv1\.[23]$' \
     "smtp is up: banner, EHLO, STARTTLS and EHLO again over TLS"
-plug_expect "$P" 10 smtp-notls down "$B:25" '^smtp: STARTTLS not offered$' \
+plug_want smtp-notls down "$B:25" '^smtp: STARTTLS not offered$' \
     "smtp with starttls = true is down where EHLO offers no STARTTLS"
+plug_settle "$P" 10
 like "$(awk '$2 == "smtp" { printf "%s ", $3 }' \
     "$(lab_dir "$P")/smtp-rs1.log")" "EHLO STARTTLS EHLO QUIT" \
     "the smtp server saw EHLO, STARTTLS, EHLO over TLS, QUIT, no mail"
 
 # Sick servers: the banner says no.
 for s in imap pop3 ftp smtp; do plug_sick "$P" 1 $s yes; done
-plug_expect "$P" 10 imap down "$A:143" \
+plug_want imap down "$A:143" \
     '^imap: greeting: \* BYE server shutting down$' \
     "imap greeting with * BYE: down, the greeting in the message"
-plug_expect "$P" 10 pop3 down "$A:110" '^pop3: greeting: -ERR server busy$' \
+plug_want pop3 down "$A:110" '^pop3: greeting: -ERR server busy$' \
     "pop3 greeting -ERR: down"
-plug_expect "$P" 10 ftp down "$A:21" \
+plug_want ftp down "$A:21" \
     '^ftp: banner: 421 Too many users, try later$' "ftp banner 421: down"
-plug_expect "$P" 10 smtp down "$A:25" \
+plug_want smtp down "$A:25" \
     '^smtp: banner: 554 fake: no SMTP service here$' "smtp banner 554: down"
+plug_settle "$P" 10
 like "$(cat "$(lab_log "$P")")" \
     "real ftp/198\.51\.100\.11:21: state up -> down \(lua, [0-9]+ ms\)" \
     "the log has the transition line for ftp, naming the lua check"
 
 for s in imap pop3 ftp smtp; do plug_sick "$P" 1 $s no; done
-plug_wait "$P" 10 imap up "$A:143" . && plug_wait "$P" 10 pop3 up "$A:110" . &&
-    plug_wait "$P" 10 ftp up "$A:21" . && plug_wait "$P" 10 smtp up "$A:25" .
-ok $? "all four are up again once their banners are healthy"
+plug_want imap up "$A:143" '^imap: \* OK' "imap is up again"
+plug_want pop3 up "$A:110" '^pop3: \+OK' "pop3 is up again"
+plug_want ftp up "$A:21" '^ftp: 220' "ftp is up again"
+plug_want smtp up "$A:25" '^smtp: 220' \
+    "smtp is up again, once its banner is healthy"
+plug_settle "$P" 10
 
 # Stopped servers: the connection is refused.
 for s in imap pop3 ftp smtp; do plug_fake_stop "$P" 1 $s; done
-plug_expect "$P" 10 imap down "$A:143" '^imap: connect: ECONNREFUSED$' \
+plug_want imap down "$A:143" '^imap: connect: ECONNREFUSED$' \
     "a stopped imap server: down, connect: ECONNREFUSED"
-plug_expect "$P" 10 pop3 down "$A:110" '^pop3: connect: ECONNREFUSED$' \
+plug_want pop3 down "$A:110" '^pop3: connect: ECONNREFUSED$' \
     "a stopped pop3 server: down"
-plug_expect "$P" 10 ftp down "$A:21" '^ftp: connect: ECONNREFUSED$' \
+plug_want ftp down "$A:21" '^ftp: connect: ECONNREFUSED$' \
     "a stopped ftp server: down"
-plug_expect "$P" 10 smtp down "$A:25" '^smtp: connect: ECONNREFUSED$' \
+plug_want smtp down "$A:25" '^smtp: connect: ECONNREFUSED$' \
     "a stopped smtp server: down"
+plug_settle "$P" 10
 is "$(lab_field "$P" smtp "$A:25" reason)" L7DOWN \
     "a plugin's down verdict has the reason L7DOWN"
 is "$(lab_field "$P" smtp "$A:25" effective_weight)" 0 \
