@@ -39,7 +39,7 @@
 #                            for lvsmond's global block (PING default 1.0)
 #   snmp_conf_global P [BACKEND] [PING]  lab_conf_global with that block
 #   snmp_v2 TOOL [OPTIONS] [--] ARGS...  TOOL -v2c -c private (read-write)
-#                            -On against snmpd, timeout 2 s, no retry; TOOL
+#                            -On against snmpd, timeout 3 s, 1 retry; TOOL
 #                            is snmpget, snmpwalk, snmpbulkwalk, snmpset...;
 #                            OPTIONS (-Ir, -Cr50, -t 1) go before the agent
 #   snmp_v2ro TOOL ARGS...   the same with the read-only community
@@ -154,8 +154,8 @@ agentAddress  udp:127.0.0.1:$SNMPD_PORT
 master        agentx
 agentXSocket  $d/agentx/master
 agentXPerms   0600 0700
-agentXTimeout 1
-agentXRetries 1
+agentXTimeout 5
+agentXRetries 0
 rocommunity   public  127.0.0.1
 rwcommunity   private 127.0.0.1
 createUser    $SNMP_V3_USER SHA "$SNMP_V3_AUTH" AES "$SNMP_V3_PRIV"
@@ -372,7 +372,7 @@ _snmp_tool()
 		*)	break ;;
 		esac
 	done
-	snmp_env "$tool" -On -t 2 -r 0 "${opts[@]}" \
+	snmp_env "$tool" -On -t 3 -r 1 "${opts[@]}" \
 	    "udp:127.0.0.1:$SNMPD_PORT" "$@"
 }
 
