@@ -73,6 +73,12 @@ static uint64_t fin_closes, rst_closes;
 static unsigned char *seen;		/* per port: arrived in this window */
 static int use_syn;
 static int pkt_fd = -1;
+/*
+ * A descriptor kept in reserve: when accept() fails with EMFILE, or the
+ * dump needs a file, it is freed for the moment.  Without it a listener
+ * that cannot accept stays readable and the loop spins.
+ */
+static int spare_fd = -1;
 
 static int64_t
 now_ns(clockid_t clk)
@@ -131,6 +137,10 @@ dump(const char *path)
 
 	if (path == NULL)
 		return 0;
+	if (spare_fd >= 0) {
+		close(spare_fd);
+		spare_fd = -1;
+	}
 	for (int i = 0; i < nports; i++)
 		nseen += seen[i];
 	if (pkt_fd >= 0) {
@@ -156,13 +166,14 @@ dump(const char *path)
 	    (unsigned long long)replies);
 	fprintf(f, "fin_closes %llu\nrst_closes %llu\n",
 	    (unsigned long long)fin_closes, (unsigned long long)rst_closes);
-	fprintf(f, "ports_seen %d\npacket_drops %lu\nlost_samples %llu\n",
+	fprintf(f, "ports_seen %d\npacket_drops %lu\ndropped %llu\n",
 	    nseen, drops, (unsigned long long)overflow);
 	fprintf(f, "intervals %zu\n", nsamples);
 	for (size_t i = 0; i < nsamples; i++)
 		fprintf(f, "%u\n", samples[i]);
 	if (fclose(f) != 0)
 		return -errno;
+	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return 0;
 }
 
@@ -344,6 +355,20 @@ accept_all(int ep, int lfd, int idx)
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) &&
+		    spare_fd >= 0) {
+			/* Out of descriptors: take this one, drop it. */
+			close(spare_fd);
+			fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				close(fd);
+			spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (recording)
+				overflow++;
+			if (fd < 0)
+				return;
+			continue;
+		}
 		if (fd < 0)
 			return;
 		if (!use_syn)
@@ -417,6 +442,7 @@ main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	last_ns = calloc((size_t)nports, sizeof(*last_ns));
 	seen = calloc((size_t)nports, 1);
 	if (last_ns == NULL || seen == NULL)
