@@ -314,7 +314,11 @@ lua_configure(const config_setting_t *cs, struct probe *p, struct err *e)
 			rc = -EINVAL;
 			goto fail;
 		}
-		snprintf(chunk, sizeof(chunk), "@%s", path);
+		/* Messages say "myapp.lua:7: ...": the name, not the path
+		   (which would use up the message's 160 bytes). */
+		tmp = strrchr(path, '/');
+		snprintf(chunk, sizeof(chunk), "@%s",
+		    tmp != NULL ? tmp + 1 : path);
 		tmp = strdup(path);
 		snprintf(dirs, sizeof(dirs), "%s:%s",
 		    tmp != NULL ? dirname(tmp) : ".", lpath);

@@ -38,6 +38,7 @@
 #define LUA_RT_DEFAULT_INSTR	10000000LL	/* per run */
 #define LUA_RT_HOOK_COUNT	1000		/* instructions per hook call */
 #define LUA_RT_SLICE		100000		/* yield to the loop this often */
+#define LUA_RT_BIG_ALLOC	(256u << 10)	/* and after a block this big */
 
 struct lua_sock;
 struct lua_dns;
@@ -74,6 +75,7 @@ struct lua_run {
 	long long		 instr;	/* executed in this run */
 	long long		 max_instr;
 	long long		 slice_mark;
+	int			 big_alloc;	/* yield at the next hook */
 	enum lua_yield_kind	 yield;
 	int			 waiting;	/* 1: yielded for an event;
 						   lua_rt_wake resumes */

@@ -45,6 +45,7 @@ static struct {
 
 static void	run_finish(struct lua_run *run, enum chk_verdict v, int w,
 		    enum chk_reason r, const char *msg);
+static void	rt_hook(lua_State *L, lua_Debug *ar);
 
 /* ---- memory ------------------------------------------------------------ */
 
@@ -67,6 +68,18 @@ rt_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	if ((np = realloc(ptr, nsize)) == NULL)
 		return NULL;
 	rt.used = rt.used - old + nsize;
+	if (nsize >= LUA_RT_BIG_ALLOC && rt.cur != NULL &&
+	    rt.cur->p != NULL && rt.cur->co != NULL) {
+		/*
+		 * A big block costs time the instruction count does not see
+		 * (filling it, first touch of its pages).  Ask for a hook at
+		 * the next instruction, which yields to the loop: a string
+		 * doubled in a loop then lets other checks run between
+		 * doublings.  lua_sethook may be called at any point.
+		 */
+		rt.cur->big_alloc = 1;
+		lua_sethook(rt.cur->co, rt_hook, LUA_MASKCOUNT, 1);
+	}
 	return np;
 }
 
@@ -508,7 +521,7 @@ sb_require(lua_State *L)
 		    dirs);
 	if ((text = lua_rt_read_file(path, &len, &e)) == NULL)
 		return luaL_error(L, "require \"%s\": %s", name, e.msg);
-	snprintf(chunk, sizeof(chunk), "@%s", path);
+	snprintf(chunk, sizeof(chunk), "@%s", rel);
 	rc = lua_rt_compile(L, text, len, chunk);
 	free(text);
 	if (rc < 0)
@@ -791,6 +804,17 @@ rt_hook(lua_State *L, lua_Debug *ar)
 
 	if (run == NULL)
 		return;
+	if (run->big_alloc) {
+		/* Back to the normal period; yield now if possible. */
+		run->big_alloc = 0;
+		lua_sethook(run->co, rt_hook, LUA_MASKCOUNT,
+		    LUA_RT_HOOK_COUNT);
+		if (L == run->co && lua_isyieldable(L)) {
+			run->yield = LUA_Y_SLICE;
+			lua_yield(L, 0);
+			return;
+		}
+	}
 	run->instr += LUA_RT_HOOK_COUNT;
 	if (run->instr > run->max_instr) {
 		if (!run->limit) {
