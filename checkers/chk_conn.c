@@ -33,6 +33,45 @@ int
 chk_conn_open(struct chk_conn *c, struct probe *p, chk_conn_cb *cb,
     void *arg)
 {
+	return chk_conn_open_to(c, p, (struct sockaddr *)&p->addr, p->addrlen,
+	    cb, arg);
+}
+
+int
+chk_conn_open_dgram(struct chk_conn *c, struct probe *p,
+    const struct sockaddr *addr, socklen_t addrlen, chk_conn_cb *cb,
+    void *arg)
+{
+	if (addr == NULL) {
+		addr = (struct sockaddr *)&p->addr;
+		addrlen = p->addrlen;
+	}
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->cb = cb;
+	c->arg = arg;
+	p->phase = "connect";
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	c->fd = socket(addr->sa_family,
+	    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (c->fd < 0)
+		return -errno;
+	c->ev = event_new(p->base, c->fd, EV_WRITE, conn_event, c);
+	if (c->ev == NULL) {
+		chk_conn_close(c, 0);
+		return -ENOMEM;
+	}
+	c->connecting = 1;
+	c->early_err = connect(c->fd, addr, addrlen) == 0 ? 0 : errno;
+	event_active(c->ev, EV_WRITE, 0);
+	return 0;
+}
+
+int
+chk_conn_open_to(struct chk_conn *c, struct probe *p,
+    const struct sockaddr *addr, socklen_t addrlen, chk_conn_cb *cb,
+    void *arg)
+{
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	c->early_err = -1;
@@ -41,7 +80,7 @@ chk_conn_open(struct chk_conn *c, struct probe *p, chk_conn_cb *cb,
 	p->phase = "connect";
 	clock_gettime(CLOCK_MONOTONIC, &c->t0);
 
-	c->fd = socket(p->addr.ss_family,
+	c->fd = socket(addr->sa_family,
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (c->fd < 0)
 		return -errno;
@@ -51,7 +90,7 @@ chk_conn_open(struct chk_conn *c, struct probe *p, chk_conn_cb *cb,
 		return -ENOMEM;
 	}
 	c->connecting = 1;
-	if (connect(c->fd, (struct sockaddr *)&p->addr, p->addrlen) == 0) {
+	if (connect(c->fd, addr, addrlen) == 0) {
 		c->early_err = 0;
 	} else if (errno != EINPROGRESS && errno != EINTR) {
 		/* The kernel refused at once (no route, a broadcast

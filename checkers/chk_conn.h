@@ -57,6 +57,22 @@ struct chk_conn {
 int		chk_conn_open(struct chk_conn *c, struct probe *p,
 		    chk_conn_cb *cb, void *arg);
 
+/*
+ * The same for a connected UDP socket (SOCK_DGRAM) to addr, or p->addr when
+ * addr is NULL: connect() on a datagram socket only sets the peer, so the
+ * outcome is known at once; cb(c, 0 or errno, arg) still comes from the
+ * loop.  Once connected, an ICMP port unreachable from the peer makes a
+ * later send() or recv() fail with ECONNREFUSED.
+ */
+int		chk_conn_open_dgram(struct chk_conn *c, struct probe *p,
+		    const struct sockaddr *addr, socklen_t addrlen,
+		    chk_conn_cb *cb, void *arg);
+
+/* chk_conn_open() to addr instead of p->addr (another port). */
+int		chk_conn_open_to(struct chk_conn *c, struct probe *p,
+		    const struct sockaddr *addr, socklen_t addrlen,
+		    chk_conn_cb *cb, void *arg);
+
 /* After a successful connect: call cb(c, 0, arg) once the socket is ready
  * for what (EV_READ or EV_WRITE).  Returns 0 or -errno (event_add). */
 int		chk_conn_wait(struct chk_conn *c, short what, chk_conn_cb *cb,

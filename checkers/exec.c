@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkers/chk_conf.h"
 #include "checkers/spawn.h"
 #include "monitor/model.h"
 #include "monitor/probe.h"
@@ -104,41 +105,6 @@ exec_release(struct probe *p)
 	p->priv = NULL;
 }
 
-/*
- * The service's check group when cs is a real's own check block: keys the
- * monitor does not parse for us (a list, a float) are inherited by hand,
- * the same way mon_directives_apply() inherits the rest.  The path is
- * service { check; real_servers = ( { check } ) }.
- */
-static const config_setting_t *
-exec_inherited(const config_setting_t *cs)
-{
-	const config_setting_t	*real, *list, *svc, *sc;
-	const char		*name;
-
-	if ((real = config_setting_parent(cs)) == NULL ||
-	    (list = config_setting_parent(real)) == NULL ||
-	    (name = config_setting_name(list)) == NULL ||
-	    strcmp(name, "real_servers") != 0 ||
-	    (svc = config_setting_parent(list)) == NULL ||
-	    (sc = config_setting_get_member(svc, "check")) == NULL ||
-	    sc == cs)
-		return NULL;
-	return sc;
-}
-
-static const config_setting_t *
-exec_key(const config_setting_t *cs, const char *key)
-{
-	const config_setting_t	*s = NULL, *in;
-
-	if (cs != NULL)
-		s = config_setting_get_member(cs, key);
-	if (s == NULL && cs != NULL && (in = exec_inherited(cs)) != NULL)
-		s = config_setting_get_member(in, key);
-	return s;
-}
-
 /* A placeholder letter is known?  Checked at load so typos are errors. */
 static int
 exec_template_ok(const char *t, struct err *e, size_t i)
@@ -175,7 +141,7 @@ exec_configure(const config_setting_t *cs, struct probe *p, struct err *e)
 		goto fail;
 	}
 
-	if ((s = exec_key(cs, "args")) != NULL) {
+	if ((s = chk_conf_key(cs, "args")) != NULL) {
 		if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
 			rc = err_set(e, -EINVAL, "args: expected a list of "
 			    "strings, e.g. [\"-H\", \"%%a\"]");
@@ -211,7 +177,7 @@ exec_configure(const config_setting_t *cs, struct probe *p, struct err *e)
 		}
 	}
 
-	if ((s = exec_key(cs, "warning_factor")) != NULL) {
+	if ((s = chk_conf_key(cs, "warning_factor")) != NULL) {
 		if (config_setting_type(s) == CONFIG_TYPE_FLOAT)
 			pv->factor = config_setting_get_float(s);
 		else if (config_setting_type(s) == CONFIG_TYPE_INT ||

@@ -61,7 +61,7 @@ struct chk_spawn_opts {
 	char *const	 *argv;		/* argv[0] included, NULL-ended */
 	char *const	 *env;		/* "NAME=value" entries, NULL-ended,
 					   added to the inherited environment
-					   (replacing same names); may be NULL */
+					   (replacing same names); or NULL */
 	int		  env_clear;	/* 1: env is the whole environment */
 	unsigned	  timeout_ms;	/* 0: no timeout */
 	unsigned	  kill_grace_ms; /* 0: CHK_SPAWN_GRACE_MS */

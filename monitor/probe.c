@@ -13,6 +13,18 @@ extern const struct probe_type chk_tcp;
 extern const struct probe_type chk_http;
 extern const struct probe_type chk_lua;
 extern const struct probe_type chk_exec;
+extern const struct probe_type chk_sendexpect;
+extern const struct probe_type chk_udp;
+extern const struct probe_type chk_smtp;
+extern const struct probe_type chk_ftp;
+extern const struct probe_type chk_pop3;
+extern const struct probe_type chk_imap;
+extern const struct probe_type chk_redis;
+extern const struct probe_type chk_memcached;
+extern const struct probe_type chk_ssh;
+extern const struct probe_type chk_mysql;
+extern const struct probe_type chk_pgsql;
+extern const struct probe_type chk_ldap;
 
 /* Every probe type, once.  Adding a check type = one file + one row. */
 const struct probe_type *const mon_probe_types[] = {
@@ -20,6 +32,18 @@ const struct probe_type *const mon_probe_types[] = {
 	&chk_http,
 	&chk_lua,
 	&chk_exec,
+	&chk_sendexpect,
+	&chk_udp,
+	&chk_smtp,
+	&chk_ftp,
+	&chk_pop3,
+	&chk_imap,
+	&chk_redis,
+	&chk_memcached,
+	&chk_ssh,
+	&chk_mysql,
+	&chk_pgsql,
+	&chk_ldap,
 	NULL
 };
 

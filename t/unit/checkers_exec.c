@@ -292,7 +292,8 @@ ldirectord_style_appends_vip_vport_rip_rport_nonzero_is_down(void **state)
 	    "{ name = \"mail\"; address = \"203.0.113.25\"; port = 25;\n"
 	    "  check = { type = \"exec\"; command = \"/bin/echo\";\n"
 	    "    argv_style = \"ldirectord\"; args = [\"extra\"]; };\n"
-	    "  real_servers = ( { address = \"198.51.100.11\"; port = 2525; },\n"
+	    "  real_servers = (\n"
+	    "    { address = \"198.51.100.11\"; port = 2525; },\n"
 	    "    { address = \"198.51.100.12\"; check = { type = \"exec\";\n"
 	    "      command = \"/bin/false\"; argv_style = \"haproxy\"; }; }"
 	    " ); }", &e), 0);
@@ -361,7 +362,8 @@ a_missing_program_is_unknown(void **state)
 
 	assert_int_equal(load(c,
 	    "{ name = \"web\"; address = \"203.0.113.10\"; port = 80;\n"
-	    "  check = { type = \"exec\"; command = \"/nonexistent/check\"; };\n"
+	    "  check = { type = \"exec\";\n"
+	    "    command = \"/nonexistent/check\"; };\n"
 	    "  real_servers = ( { address = \"198.51.100.11\"; } ); }", &e), 0);
 	p = probe_of(c, "web", "198.51.100.11:80");
 	run(c, p);
@@ -436,7 +438,8 @@ monitoring_plugins_check_tcp_works_unchanged(void **state)
 	snprintf(buf, sizeof(buf),
 	    "{ name = \"web\"; address = \"203.0.113.10\"; port = 80;\n"
 	    "  check = { type = \"exec\"; command = \"" CHECK_TCP "\";\n"
-	    "    args = [\"-H\", \"%%a\", \"-p\", \"%%p\", \"-t\", \"%%t\"]; };\n"
+	    "    args = [\"-H\", \"%%a\", \"-p\", \"%%p\",\n"
+	    "            \"-t\", \"%%t\"]; };\n"
 	    "  real_servers = ( { address = \"127.0.0.1\"; port = %d; } ); }",
 	    port);
 	assert_int_equal(load(c, buf, &e), 0);

@@ -1,0 +1,172 @@
+/*
+ * checkers/protocols.c - canned protocol checks: each is a table of steps
+ * for the send/expect engine (sendexpect.h), not code of its own.  A new
+ * protocol is one table, one PROTO() line here and one row in
+ * monitor/probe.c.
+ *
+ * The expects are regexes anchored at the start of what is unread ("^"),
+ * so a wrong answer fails at once with what the server said (L7RSP,
+ * 'expect step 1: got "554 no service" want /^(?:220-...'), rather than
+ * waiting for the timeout; each consumes its whole reply line(s) so that
+ * the next step starts at the next reply.  Where the protocol has a polite
+ * goodbye (QUIT, LOGOUT, unbind) the check says it.
+ *
+ * The OK detail quotes the first line the server matched: "redis: ok in
+ * 1 ms: \"+PONG\"", "ssh: ok in 2 ms: \"SSH-2.0-OpenSSH_9.2p1\"".
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkers/sendexpect.h"
+#include "monitor/probe.h"
+
+/* A complete (multi-line) reply with code C: "C-..." lines, "C ..." last */
+#define REPLY(c)	"^(?:" c "-[^\n]*\n)*" c " [^\n]*\n"
+
+static const struct chk_se_def smtp_steps[] = {
+	{ .expect_re = REPLY("220") },
+	{ .send = "EHLO lvsmon\r\n" },
+	{ .expect_re = REPLY("250") },
+	{ .send = "QUIT\r\n" },
+	{ .expect_re = "^221" },
+};
+
+static const struct chk_se_def ftp_steps[] = {
+	{ .expect_re = REPLY("220") },
+	{ .send = "QUIT\r\n" },
+	{ .expect_re = "^221" },
+};
+
+static const struct chk_se_def pop3_steps[] = {
+	{ .expect_re = "^\\+OK[^\n]*\n" },
+	{ .send = "QUIT\r\n" },
+	{ .expect_re = "^\\+OK" },
+};
+
+static const struct chk_se_def imap_steps[] = {
+	{ .expect_re = "^\\* (?:OK|PREAUTH)[^\n]*\n" },
+	{ .send = "a1 LOGOUT\r\n" },
+	{ .expect_re = "^\\* BYE" },
+};
+
+static const struct chk_se_def redis_steps[] = {
+	{ .send = "PING\r\n" },
+	{ .expect_re = "^\\+PONG\r\n" },
+};
+
+static const struct chk_se_def memcached_steps[] = {
+	{ .send = "version\r\n" },
+	{ .expect_re = "^VERSION [^\r\n]+\r\n" },
+};
+
+/* RFC 4253 4.2; 1.99 is a server that also speaks protocol 1 */
+static const struct chk_se_def ssh_steps[] = {
+	{ .expect_re = "^SSH-(?:2\\.0|1\\.99)-[^\r\n]*\r?\n" },
+};
+
+/* The server speaks first: a packet (3-byte length, sequence 0) whose
+   payload starts with protocol version 10; "too many connections" or
+   "host blocked" is an error packet (0xff) instead. */
+static const struct chk_se_def mysql_steps[] = {
+	{ .expect_hex = "?? ?? ?? 00 0a" },
+};
+
+/* SSLRequest (length 8, code 80877103): one byte back, 'S' or 'N'; a
+   server in trouble answers 'E' (an ErrorResponse) or closes. */
+static const struct chk_se_def pgsql_steps[] = {
+	{ .send_hex = "00000008 04d2162f" },
+	{ .expect_re = "^[SN]" },
+};
+
+/* Anonymous simple bind (LDAPv3, message 1), a BindResponse with result
+   success (0), then an unbind. */
+static const struct chk_se_def ldap_steps[] = {
+	{ .send_hex = "300c 020101 6007 020103 0400 8000" },
+	{ .expect_hex = "30 ?? 02 01 01 61 ?? 0a 01 00" },
+	{ .send_hex = "3005 020102 4200" },
+};
+
+struct proto {
+	const char		*name;
+	const struct chk_se_def	*steps;
+	size_t			 n;
+};
+
+#define P(name, t)	{ name, t, sizeof(t) / sizeof(t[0]) }
+static const struct proto protos[] = {
+	P("smtp", smtp_steps),
+	P("ftp", ftp_steps),
+	P("pop3", pop3_steps),
+	P("imap", imap_steps),
+	P("redis", redis_steps),
+	P("memcached", memcached_steps),
+	P("ssh", ssh_steps),
+	P("mysql", mysql_steps),
+	P("pgsql", pgsql_steps),
+	P("ldap", ldap_steps),
+};
+#undef P
+
+struct proto_conf {
+	int	max_read;
+};
+
+static int
+proto_configure(const config_setting_t *cs, struct probe *p, struct err *e)
+{
+	struct proto_conf	*cf = p->conf;
+	struct chk_se_priv	*pv;
+	int			 rc;
+
+	chk_se_release(p);
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+		if (strcmp(protos[i].name, p->type->name) != 0)
+			continue;
+		if ((pv = calloc(1, sizeof(*pv))) == NULL)
+			return err_set(e, -ENOMEM, "out of memory");
+		pv->max_read = (size_t)cf->max_read;
+		if ((rc = chk_se_compile(protos[i].steps, protos[i].n,
+		    &pv->prog, e)) < 0) {
+			free(pv);
+			return rc;
+		}
+		p->priv = pv;
+		return 0;
+	}
+	return err_set(e, -EINVAL, "no step table for check type %s",
+	    p->type->name);
+}
+
+static const struct mon_directive proto_directives[] = {
+	{ .key = "max_read", .type = MON_D_INT,
+	  .offset = offsetof(struct proto_conf, max_read),
+	  .min = 16, .max = 1 << 20, .ndef = 16384 },
+	{ .key = NULL }
+};
+
+#define PROTO(sym, nm)							\
+const struct probe_type sym = {						\
+	.name = nm,							\
+	.directives = proto_directives,					\
+	.conf_size = sizeof(struct proto_conf),				\
+	.configure = proto_configure,					\
+	.start = chk_se_start,						\
+	.cancel = chk_se_cancel,					\
+	.release = chk_se_release,					\
+}
+
+extern const struct probe_type chk_smtp, chk_ftp, chk_pop3, chk_imap,
+    chk_redis, chk_memcached, chk_ssh, chk_mysql, chk_pgsql, chk_ldap;
+
+PROTO(chk_smtp, "smtp");
+PROTO(chk_ftp, "ftp");
+PROTO(chk_pop3, "pop3");
+PROTO(chk_imap, "imap");
+PROTO(chk_redis, "redis");
+PROTO(chk_memcached, "memcached");
+PROTO(chk_ssh, "ssh");
+PROTO(chk_mysql, "mysql");
+PROTO(chk_pgsql, "pgsql");
+PROTO(chk_ldap, "ldap");
