@@ -83,6 +83,9 @@ enough()
 wait_until 20 enough
 ok $? "rs1 and rs2 each saw more than $SAMPLES checks while snmpd hung"
 mark=$(wc -l <"$(snmp_traps)")
+# A machine busy with other work delays checks by itself (a hung snmpd
+# would stall the loop for a second or more): say how busy it was.
+note "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 lo=$((INTERVAL_MS - SLACK_MS)) hi=$((INTERVAL_MS + SLACK_MS))
 for i in 1 2; do
 	read -r min max n <<<"$(health_since "$i" | awk 'NR > 1 {
