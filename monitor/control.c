@@ -35,6 +35,8 @@ struct client {
 	struct bufferevent	*bev;
 	int			 json;		/* events --json */
 	int			 streaming;
+	int			 replay;	/* --since given */
+	uint64_t		 replay_from;	/* replay after "ok" */
 	struct client		*prev, *next;	/* ctl.clients */
 };
 
@@ -165,19 +167,69 @@ on_stream_event(const struct mon_event *ev, void *arg)
 	mon_event_format(out, ev, c->json);
 }
 
+/* events --since: one kept event, if what it names still exists */
+static void
+replay(const struct mon_event_rec *r, void *arg)
+{
+	struct client		*c = arg;
+	struct mon_event	 ev = r->ev;
+	struct mon_service	*svc = NULL;
+
+	if (r->svc[0] != '\0' &&
+	    (svc = mon_model_service(ctl.m, r->svc)) == NULL)
+		return;		/* gone with a reload */
+	ev.svc = svc;
+	if (r->rs[0] != '\0' && (svc == NULL ||
+	    (ev.rs = mon_model_real(svc, r->rs)) == NULL))
+		return;
+	mon_event_format(bufferevent_get_output(c->bev), &ev, c->json);
+}
+
 static int
 cmd_events(struct client *c, int argc, char **argv, struct evbuffer *out,
     struct err *e)
 {
-	int	json;
+	unsigned long long	 since = 0;
+	int			 json = 0, want_since = 0;
+	char			*end;
+	uint64_t		 oldest;
 
-	(void)out;
-	if ((json = has_json_flag(argc, argv, e)) < 0)
-		return json;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
+			errno = 0;
+			since = strtoull(argv[++i], &end, 10);
+			if (*argv[i] == '\0' || *end != '\0' || errno ||
+			    argv[i][0] == '-')
+				return err_set(e, -EINVAL, "--since: '%s' is "
+				    "not an event number", argv[i]);
+			want_since = 1;
+		} else
+			return err_set(e, -EINVAL, "unknown option '%s' "
+			    "(expected --json or --since SEQ)", argv[i]);
+	}
 	if (mon_event_subscribe(on_stream_event, c) < 0)
 		return err_set(e, -ENOMEM, "out of memory");
 	c->json = json;
 	c->streaming = 1;
+	if (!want_since)
+		return 0;
+	/* catch up first (after "ok"): the kept events newer than SEQ;
+	   say so if some were already dropped from the ring */
+	oldest = mon_event_since(0, NULL, NULL);
+	if (oldest > since + 1) {
+		if (json)
+			evbuffer_add_printf(out, "{\"type\":\"lost\",\"first\":"
+			    "%llu,\"last\":%llu}\n", since + 1,
+			    (unsigned long long)oldest - 1);
+		else
+			evbuffer_add_printf(out, "lost events %llu..%llu (no "
+			    "longer kept)\n", since + 1,
+			    (unsigned long long)oldest - 1);
+	}
+	c->replay = 1;
+	c->replay_from = since;
 	return 0;
 }
 
@@ -187,7 +239,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ "enable",	2, 2, cmd_enable,  "enable SERVICE SERVER" },
 	{ "disable",	2, 2, cmd_disable, "disable SERVICE SERVER" },
 	{ "drain",	2, 2, cmd_drain,   "drain SERVICE SERVER" },
-	{ "events",	0, 1, cmd_events,  "events [--json]" },
+	{ "events",	0, 3, cmd_events,  "events [--json] [--since SEQ]" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -287,6 +339,10 @@ on_read(struct bufferevent *bev, void *arg)
 		bufferevent_write_buffer(bev, body);
 		evbuffer_free(body);
 		free(line);
+		if (c->replay) {
+			c->replay = 0;
+			mon_event_since(c->replay_from, replay, c);
+		}
 		if (c->streaming)
 			return;
 		bufferevent_disable(bev, EV_READ);

@@ -12,7 +12,7 @@
  *   show [--json]
  *   set weight SERVICE SERVER WEIGHT      (WEIGHT 0..65535 or "config")
  *   enable|disable|drain SERVICE SERVER
- *   events [--json]
+ *   events [--json] [--since SEQ]   (SEQ: the last "seq" seen)
  */
 #ifndef MON_CONTROL_H
 #define MON_CONTROL_H

@@ -8,6 +8,13 @@
  * (changes it causes are queued work, e.g. apply.c batches weight changes
  * for the next loop turn).  The event and the objects it points to are
  * valid only during the call: copy what must outlive it.
+ *
+ * Every event but CHECK gets a sequence number (1, 2, ... per daemon run)
+ * and a copy of it is kept in a ring of the last MON_EVENT_RING events, so
+ * a client that reconnects can catch up (lvsmonctl events --since SEQ).
+ * CHECK events (one per check run) go only to subscribers that ask for
+ * them by mask (alerts count failed checks); they are not numbered, not
+ * kept and not streamed.
  */
 #ifndef MON_EVENT_H
 #define MON_EVENT_H
@@ -24,6 +31,9 @@ enum mon_event_type {
 	MON_EV_BACKEND,		/* the packet core failed or recovered */
 	MON_EV_QUORUM,		/* a service lost or regained quorum: old/new
 				   0 lost, 1 ok; rs NULL */
+	MON_EV_CHECK,		/* a check run ended: new 1 ok, 0 failed;
+				   old the real's state after it; reason,
+				   msg; masked subscribers only */
 	MON_EV__COUNT
 };
 
@@ -43,15 +53,43 @@ struct mon_event {
 	unsigned		 changes;	/* APPLIED: batch size */
 	uint64_t		 latency_us;	/* APPLIED: cause -> kernel */
 	int			 error;		/* BACKEND: 0 ok, else -errno */
+	uint64_t		 seq;		/* set by mon_event_emit (0 for
+						   CHECK) */
+};
+
+#define MON_EVENT_RING		1024	/* events kept for --since */
+#define MON_EVENT_MASK(t)	(1u << (t))
+#define MON_EVENT_MASK_DEFAULT	(((1u << MON_EV__COUNT) - 1) & \
+				 ~MON_EVENT_MASK(MON_EV_CHECK))
+
+/* A kept event: names copied, since the objects may be gone (reload). */
+struct mon_event_rec {
+	struct mon_event	 ev;		/* svc, rs NULL; msg -> text */
+	char			 svc[64];	/* service name, "" none */
+	char			 rs[64];	/* real key, "" none */
+	char			 text[160];	/* the message */
 };
 
 typedef void (*mon_event_fn)(const struct mon_event *ev, void *arg);
 
-/* 0, or -ENOMEM.  The same fn/arg pair may subscribe once. */
+/* 0, or -ENOMEM.  The same fn/arg pair may subscribe once.  Gets every
+ * type but CHECK. */
 int	mon_event_subscribe(mon_event_fn fn, void *arg);
+/* The same, for the types in mask (MON_EVENT_MASK bits). */
+int	mon_event_subscribe_mask(mon_event_fn fn, void *arg, unsigned mask);
 void	mon_event_unsubscribe(mon_event_fn fn, void *arg);
 /* Stamp ev->time if zero and deliver to every subscriber. */
 void	mon_event_emit(struct mon_event *ev);
-void	mon_event_reset(void);		/* drop all subscribers (exit, tests) */
+void	mon_event_reset(void);		/* drop all subscribers and the
+					   ring, seq back to 0 (exit, tests) */
+/*
+ * Call fn for each kept event with seq > after, oldest first.  Returns the
+ * seq of the oldest kept event (0 if none): a client asking for an older
+ * one missed some.  fn NULL: only that.
+ */
+uint64_t mon_event_since(uint64_t after,
+	    void (*fn)(const struct mon_event_rec *r, void *arg), void *arg);
+/* The last seq given out (0: none yet). */
+uint64_t mon_event_last_seq(void);
 
 #endif

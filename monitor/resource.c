@@ -145,6 +145,7 @@ mon_rs_verdict(struct mon_real *rs, int ok, int weight_hint, int reason,
 	const struct probe	*p = rs->probe;
 	int			 first = rs->last_reason == CHK_R_NONE;
 	enum mon_rs_state	 to = rs->state;
+	struct mon_event	 cev = { .type = MON_EV_CHECK };
 
 	rs->last_reason = reason;
 	rs->last_verdict = ok ? CHK_V_OK : CHK_V_FAIL;
@@ -181,6 +182,15 @@ mon_rs_verdict(struct mon_real *rs, int ok, int weight_hint, int reason,
 		break;
 	}
 	mon_rs_set_state(rs, to, reason, msg);
+	/* after the state: a subscriber counting failures (alerts) sees
+	   the state this verdict led to */
+	cev.svc = rs->svc;
+	cev.rs = rs;
+	cev.new = ok != 0;
+	cev.old = rs->state;
+	cev.reason = reason;
+	cev.msg = msg;
+	mon_event_emit(&cev);
 	/* a check may ask for a weight (a Lua check, an agent); it holds
 	   until a later verdict of that check asks for another or none */
 	if (weight_hint > (int)DIR_WEIGHT_MAX)
