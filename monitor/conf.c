@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "log.h"
 #include "model.h"
 
@@ -109,6 +110,7 @@ static const struct mon_directive service_directives[] = {
 	  .offset = offsetof(struct conf_service, fwd), .ndef = DIR_FWD_NAT },
 	{ .key = "check", .type = MON_D_OTHER },
 	{ .key = "real_servers", .type = MON_D_OTHER },
+	MON_ALERT_OVERRIDE_KEYS,
 	{ .key = NULL }
 };
 
@@ -129,12 +131,14 @@ static const struct mon_directive real_directives[] = {
 	  .offset = offsetof(struct conf_real, weight),
 	  .min = 0, .max = DIR_WEIGHT_MAX, .ndef = 1 },
 	{ .key = "check", .type = MON_D_OTHER },
+	MON_ALERT_OVERRIDE_KEYS,
 	{ .key = NULL }
 };
 
 static const struct mon_directive top_directives[] = {
 	{ .key = "global", .type = MON_D_OTHER },
 	{ .key = "services", .type = MON_D_OTHER },
+	{ .key = "alerts", .type = MON_D_OTHER },
 	{ .key = NULL }
 };
 
@@ -472,6 +476,10 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 			goto fail;
 		}
 	}
+	/* after the services: an alerts entry may name them */
+	if ((rc = mon_alerts_load(m, root, service_directives,
+	    real_directives, e)) < 0)
+		goto fail;
 	config_destroy(&cfg);
 	return 0;
 fail:

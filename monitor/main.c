@@ -12,6 +12,7 @@
 
 #include <event2/event.h>
 
+#include "alert.h"
 #include "apply.h"
 #include "control.h"
 #include "event.h"
@@ -102,6 +103,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (mon_apply_open(&m, base, &e) < 0 ||
+	    mon_alert_open(&m, base, &e) < 0 ||
 	    mon_control_open(&m, base, m.global.control_socket, &e) < 0 ||
 	    mon_sched_start(&m, base) < 0) {
 		mon_error("lvsmond: %s", e.msg[0] ? e.msg : "out of memory");
@@ -118,6 +120,7 @@ out:
 	mon_sched_stop(&m);
 	mon_control_close();
 	snmp_subagent_close();
+	mon_alert_close();
 	mon_apply_close();
 	mon_event_reset();
 	for (size_t i = 0; i < 2; i++)

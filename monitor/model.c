@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "model.h"
 
 void
@@ -18,6 +19,7 @@ mon_model_free(struct mon_model *m)
 		free(svc->name);
 	}
 	free(m->svcs);
+	mon_alerts_free(m->alerts);
 	free(m->global.control_socket);
 	free(m->global.state_file);
 	free(m->global.snmp_agentx);

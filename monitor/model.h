@@ -100,6 +100,8 @@ struct mon_global {
 	unsigned	 snmp_ping_ms;		/* global.snmp.ping_interval */
 };
 
+struct mon_alerts;
+
 struct mon_model {
 	char			*file;		/* the config file's path */
 	struct timespec		 stats_time;	/* CLOCK_MONOTONIC of the last
@@ -107,6 +109,9 @@ struct mon_model {
 	struct mon_global	 global;
 	struct mon_service	*svcs;		/* owned array */
 	size_t			 nsvcs;
+	struct mon_alerts	*alerts;	/* the `alerts` list and the
+						   alert overrides (alert.h);
+						   owned */
 };
 
 /*

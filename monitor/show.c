@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "alert.h"
 #include "event.h"
 #include "show.h"
 
@@ -105,6 +106,7 @@ mon_show_json(struct evbuffer *out, const struct mon_model *m)
 		json_object_array_add(svcs, o);
 	}
 	json_object_object_add(root, "services", svcs);
+	json_object_object_add(root, "alerts", mon_alert_show_json());
 	evbuffer_add_printf(out, "%s\n", json_object_to_json_string_ext(root,
 	    JSON_C_TO_STRING_PLAIN));
 	json_object_put(root);
@@ -146,6 +148,7 @@ mon_show_text(struct evbuffer *out, const struct mon_model *m)
 			    rs->last_msg[0] ? ": " : "", rs->last_msg);
 		}
 	}
+	mon_alert_show_text(out);
 }
 
 /* old/new of an event as text: state names, admin names or numbers */
@@ -178,6 +181,8 @@ mon_event_format(struct evbuffer *out, const struct mon_event *ev, int json)
 	if (json) {
 		json_object *j = json_object_new_object();
 
+		json_object_object_add(j, "seq",
+		    json_object_new_int64((int64_t)ev->seq));
 		json_object_object_add(j, "time", json_object_new_string(t));
 		json_object_object_add(j, "type",
 		    json_object_new_string(mon_event_type_names[ev->type]));
