@@ -77,9 +77,11 @@ local function parse_greeting(g)
 		return nil, ("mysql: protocol %d, want 10"):format(g:byte(1))
 	end
 	local version, pos = string.unpack("z", g, 2)
-	local id, part1, _, caplo, _, _, caphi, alen
-	id, part1, _, caplo, _, _, caphi, alen, pos =
-	    string.unpack("<I4c8BI2BI2I2B", g, pos)
+	-- id, scramble part 1, filler, capabilities (low), charset,
+	-- status, capabilities (high), length of the auth data
+	local id, part1, caplo, caphi, alen
+	id, part1, caplo, caphi, alen, pos =
+	    string.unpack("<I4c8xI2xxxI2B", g, pos)
 	pos = pos + 10				-- reserved
 	local n2 = math.max(13, alen - 8)
 	local part2 = g:sub(pos, pos + n2 - 1):gsub("%z$", "")

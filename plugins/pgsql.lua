@@ -9,7 +9,8 @@
 --   user      the role in the startup message (default "lvsmon")
 --   database  the database (default: the user's name)
 --   ssl       "require": SSLRequest first and down if refused;
---             "prefer": TLS if the server offers it (default: no TLS)
+--             "prefer": TLS if the server offers it (default: no TLS);
+--             sni, verify as for s:starttls()
 --   query     a query to run once ready (needs trust for this client)
 --   expect    the first column of its first row, as text ("f", "1")
 --
@@ -60,7 +61,7 @@ local function startup(p)
 end
 
 -- SSLRequest: 'S' and the TLS handshake, or 'N'.
-local function ssl(s, mode)
+local function ssl(s, p)
 	local ok, err = s:send(string.pack(">I4I4", 8, 80877103))
 	if not ok then
 		return nil, "pgsql: SSLRequest: " .. err
@@ -70,13 +71,13 @@ local function ssl(s, mode)
 		return nil, "pgsql: SSLRequest: " .. err2
 	end
 	if answer == "S" then
-		local tls, err3 = s:starttls()
+		local tls, err3 = s:starttls({ sni = p.sni, verify = p.verify })
 		if not tls then
 			return nil, "pgsql: " .. err3
 		end
 		return true
 	end
-	if answer == "N" and mode ~= "require" then
+	if answer == "N" and p.ssl ~= "require" then
 		return true
 	end
 	return nil, "pgsql: server refuses SSL"
@@ -123,11 +124,13 @@ function check(t)
 		return false, nil, err
 	end
 	if p.ssl == "require" or p.ssl == "prefer" then
-		local ok, err2 = ssl(s, p.ssl)
+		local ok, err2 = ssl(s, p)
 		if not ok then
 			return net.fail(s, err2)
 		end
 	end
+	local tls = s:info().tls
+	tls = tls and ", " .. tls or ""
 	local ok, err3 = s:send(startup(p))
 	if not ok then
 		return net.fail(s, "pgsql: startup: " .. err3)
@@ -159,8 +162,8 @@ function check(t)
 	if auth then
 		-- alive and accepting this user: the password is not ours
 		s:close()
-		return true, nil, ("pgsql: asks for %s authentication"):format(
-		    auth)
+		return true, nil, ("pgsql: asks for %s authentication%s")
+		    :format(auth, tls)
 	end
 	if p.query then
 		local value, err4 = query(s, p)
@@ -169,11 +172,11 @@ function check(t)
 		end
 		s:send("X\0\0\0\4")			-- Terminate
 		s:close()
-		return true, nil, ("pgsql%s: ready, query gave %s"):format(
-		    version, value == nil and "no row" or
+		return true, nil, ("pgsql%s: ready%s, query gave %s"):format(
+		    version, tls, value == nil and "no row" or
 		    value == false and "NULL" or net.clip(value, 30))
 	end
 	s:send("X\0\0\0\4")
 	s:close()
-	return true, nil, ("pgsql%s: ready"):format(version)
+	return true, nil, ("pgsql%s: ready%s"):format(version, tls)
 end

@@ -20,20 +20,25 @@ P=$(lab_prefix)
 A=198.51.100.11 B=198.51.100.12
 DN="cn=monitor,dc=example,dc=org"
 
-plan 20
+plan 22
 lab_up "$P" 2 || bail_out "could not build the lab"
 D=$(lab_dir "$P")
 
 plug_fake "$P" 2 mysql 3306 --user probe --password s3cret &&
+    plug_fake "$P" 1 mysql 3306 --auth-switch mysql_native_password &&
+    plug_fake "$P" 2/6 mysql 3306 --auth-switch caching_sha2_password &&
     plug_fake "$P" 2 ldap 389 --user "$DN" --password s3cret ||
     bail_out "a fake server did not start"
 
 # PostgreSQL: a cluster owned by postgres, trust for the lab's addresses
-# except the rules the test needs.
+# except the rules the test needs, SSL with a throw-away certificate.
 pg_start()
 {
 	local as=(setpriv --reuid=postgres --regid=postgres --init-groups)
-	mkdir -p "$D/pg" && chown postgres: "$D/pg" || return 1
+	local crt key
+	read -r crt key < <(plug_cert "$P") || return 1
+	mkdir -p "$D/pg" && cp "$crt" "$key" "$D/pg/" &&
+	    chmod 600 "$D/pg/tls.key" && chown -R postgres: "$D/pg" || return 1
 	"${as[@]}" "$PGBIN/initdb" -D "$D/pg/data" -A trust -U lvsmon \
 	    --no-sync >"$D/pg/initdb.log" 2>&1 || return 1
 	cat >"$D/pg/data/pg_hba.conf" <<EOF
@@ -43,7 +48,8 @@ host all all 198.51.100.0/24 trust
 EOF
 	plug_bg "$P" pg ip netns exec "$P-rs1" "${as[@]}" "$PGBIN/postgres" \
 	    -D "$D/pg/data" -c listen_addresses="$A" -c port=5432 \
-	    -c unix_socket_directories="$D/pg" -c fsync=off -c ssl=off
+	    -c unix_socket_directories="$D/pg" -c fsync=off -c ssl=on \
+	    -c ssl_cert_file="$D/pg/tls.crt" -c ssl_key_file="$D/pg/tls.key"
 	_lab_wait 20 plug_listening "$P" 1 5432
 }
 
@@ -68,6 +74,9 @@ fi
 plug_svc my 3306 mysql "$B:3306" 'user = "probe"; password = "s3cret";'
 plug_svc my-greet 13306 mysql "$B:3306" ''
 plug_svc my-pw 23306 mysql "$B:3306" 'user = "probe"; password = "wrong";'
+plug_svc my-switch 33306 mysql "$A:3306" 'user = "probe"; password = "s3cret";'
+PLUG_VIP=2001:db8:ff::10 plug_svc my-sha2 3306 mysql "[2001:db8:2::12]:3306" \
+    'user = "probe"; password = "s3cret";'
 plug_svc ldap 389 ldap "$B:389" "bind_dn = \"$DN\"; password = \"s3cret\";"
 plug_svc ldap-anon 1389 ldap "$B:389" ''
 plug_svc ldap-pw 2389 ldap "$B:389" "bind_dn = \"$DN\"; password = \"no\";"
@@ -99,9 +108,8 @@ if [ -n "$PGBIN" ]; then
 	plug_want pg-pw up "$A:5432" \
 	    '^pgsql: asks for SASL authentication$' \
 	    "a user with scram-sha-256: up, the server asks for SASL"
-	plug_want pg-ssl down "$A:5432" \
-	    '^pgsql: server refuses SSL$' \
-	    "ssl = require against a server without SSL: down"
+	plug_want pg-ssl up "$A:5432" '^pgsql [^:]*: ready, TLSv1\.[23]$' \
+	    "ssl = require: SSLRequest, TLS handshake, startup over TLS: up"
 	plug_settle "$P" 10
 	# SIGINT: PostgreSQL's fast shutdown
 	kill -INT "$(head -n 1 "$D/pg/data/postmaster.pid")"
@@ -120,6 +128,11 @@ plug_want my-pw down "$B:3306" \
     "$(echo "^mysql: login: error 1045: Access denied for user" \
     "'probe'@'198\.51\.100\.1' \(using password: YES\)$")" \
     "mysql with a wrong password: down with error 1045"
+plug_want my-switch up "$A:3306" '^mysql 10\.11\.0-fake, login probe ok$' \
+    "mysql: an AuthSwitchRequest to native password with a new scramble: up"
+plug_want my-sha2 down "[2001:db8:2::12]:3306" \
+    '^mysql: login: server wants caching_sha2_password$' \
+    "mysql: a switch to caching_sha2_password: down, the plugin named"
 plug_want ldap up "$B:389" "^ldap: bind as $DN ok$" \
     "ldap is up: a simple bind as the monitor DN succeeds"
 plug_want ldap-anon up "$B:389" '^ldap: bind as anonymous ok$' \

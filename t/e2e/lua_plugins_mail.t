@@ -1,10 +1,11 @@
 #!/bin/bash
 # t/e2e/lua_plugins_mail.t - the text-protocol plugins (plugins/imap.lua,
 # pop3.lua, ftp.lua, smtp.lua) against fake servers (t/tools/fakesrv.py):
-# a healthy server is up with its banner and a login (after STARTTLS where
-# asked) in the message; a wrong password, a sick banner ("* BYE", "-ERR",
-# 421, 554), a server without STARTTLS and a stopped server are down, each
-# with the plugin's own message in show --json.
+# a healthy server is up with its banner and a login (after STARTTLS, or
+# over TLS from the first byte, where asked) in the message; a wrong
+# password, a sick banner ("* BYE", "-ERR", 421, 554), a server without
+# STARTTLS and a stopped server are down, each with the plugin's own
+# message in show --json.
 T=$(cd "$(dirname "$0")/.." && pwd)
 . "$T/lib.sh"
 . "$T/lab.sh"
@@ -16,7 +17,7 @@ command -v openssl >/dev/null || skip_all "no openssl for a test certificate"
 P=$(lab_prefix)
 A=198.51.100.11 B=198.51.100.12
 
-plan 26
+plan 27
 lab_up "$P" 2 || bail_out "could not build the lab"
 read -r CRT KEY < <(plug_cert "$P") || bail_out "no test certificate"
 TLS=(--cert "$CRT" --key "$KEY")
@@ -24,13 +25,17 @@ plug_fake "$P" 1 imap 143 "${TLS[@]}" &&
     plug_fake "$P" 1 pop3 110 "${TLS[@]}" &&
     plug_fake "$P" 1 ftp 21 &&
     plug_fake "$P" 1 smtp 25 "${TLS[@]}" &&
-    plug_fake "$P" 2 smtp 25 || bail_out "a fake server did not start"
+    plug_fake "$P" 2 smtp 25 &&
+    plug_fake "$P" 2 imap 993 --tls "${TLS[@]}" ||
+    bail_out "a fake server did not start"
 
 CONF=$(lab_dir "$P")/lvsmond.conf
 { lab_conf_global "$P"; echo "services = ("
 plug_svc imap 143 imap "$A:143" 'user = "probe"; password = "s3cret";
                                starttls = true;'
 plug_svc imap-pw 1143 imap "$A:143" 'user = "probe"; password = "wrong";'
+plug_svc imaps 993 imap "$B:993" 'user = "probe"; password = "s3cret";
+                               tls = true;'
 plug_svc pop3 110 pop3 "$A:110" 'user = "probe"; password = "s3cret";
                                starttls = true;'
 plug_svc pop3-pw 1110 pop3 "$A:110" 'user = "probe"; password = "wrong";'
@@ -42,7 +47,7 @@ echo ");"
 } >"$CONF"
 
 lab_daemon_start "$P" "$CONF"
-ok $? "lvsmond starts with eight lua checks" || exit
+ok $? "lvsmond starts with nine lua checks" || exit
 
 plug_want imap up "$A:143" \
     "$(echo '^imap: \* OK \[CAPABILITY IMAP4rev1 STARTTLS\] fake ready,' \
@@ -51,6 +56,8 @@ plug_want imap up "$A:143" \
 plug_want imap-pw down "$A:143" \
     '^imap: LOGIN: NO \[AUTHENTICATIONFAILED\] bad login$' \
     "imap with a wrong password is down with the server's NO"
+plug_want imaps up "$B:993" '^imap: \* OK .*, LOGIN ok$' \
+    "imap over TLS from the first byte (tls = true): up, LOGIN ok"
 plug_want pop3 up "$A:110" \
     '^pop3: \+OK fake POP3 ready, STLS, login ok$' \
     "pop3 is up after STLS, USER and PASS"

@@ -16,9 +16,13 @@
 #               DN U, imap, pop3, ftp); others are refused as the real
 #               servers do (mysql 1045, ldap 49, imap NO, pop3 -ERR, 530)
 #   --cert PEM --key PEM    offer STARTTLS (smtp, imap, pop3) with them
+#   --tls       TLS from the first byte (TCP protocols; needs --cert)
 #   --record NAME TYPE VALUE   dns: an answer (A, AAAA, TXT, CNAME);
 #               other names get NXDOMAIN
 #   --stratum N ntp: our stratum (default 2)
+#   --auth-switch PLUGIN   mysql: answer the login with an
+#               AuthSwitchRequest to PLUGIN and a fresh scramble (the
+#               client must answer it with mysql_native_password)
 #
 # One thread per TCP connection, one datagram at a time for UDP; a
 # connection idle for 10 s is dropped.  SIGTERM ends it.  It logs one line
@@ -72,10 +76,14 @@ class Lines:
         self.sock.sendall(text.encode())
 
     def starttls(self):
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(ARGS.cert, ARGS.key)
-        self.sock = ctx.wrap_socket(self.sock, server_side=True)
+        self.sock = tls_wrap(self.sock)
         self.buf = b""
+
+
+def tls_wrap(sock):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(ARGS.cert, ARGS.key)
+    return ctx.wrap_socket(sock, server_side=True)
 
 
 def recv_exact(sock, n):
@@ -137,6 +145,16 @@ def serve_mysql(sock, peer):
     user = resp[pos:user_end].decode()
     tlen = resp[user_end + 1]
     token = resp[user_end + 2:user_end + 2 + tlen]
+    if ARGS.auth_switch:
+        scramble = os.urandom(20).replace(b"\0", b"y")
+        sock.sendall(mysql_packet(seq + 1, b"\xfe" +
+                                  ARGS.auth_switch.encode() + b"\0" +
+                                  scramble + b"\0"))
+        log("auth switch to %s" % ARGS.auth_switch)
+        token, seq = mysql_read(sock)
+        if token is None or ARGS.auth_switch != "mysql_native_password":
+            return
+        tlen = len(token)
     if user == ARGS.user and token == mysql_token(ARGS.password, scramble):
         sock.sendall(mysql_packet(seq + 1, b"\x00\x00\x00\x02\x00\x00\x00"))
         log("login %s ok" % user)
@@ -459,7 +477,8 @@ class TCPHandler(socketserver.BaseRequestHandler):
     def handle(self):
         self.request.settimeout(10)
         try:
-            TCP[ARGS.proto](self.request, self.client_address)
+            sock = tls_wrap(self.request) if ARGS.tls else self.request
+            TCP[ARGS.proto](sock, self.client_address)
         except (OSError, ValueError, IndexError, ssl.SSLError) as e:
             log("connection from %s: %s" % (self.client_address[0], e))
 
@@ -500,10 +519,12 @@ def main():
     ap.add_argument("--password", default="s3cret")
     ap.add_argument("--cert")
     ap.add_argument("--key")
+    ap.add_argument("--tls", action="store_true")
     ap.add_argument("--body")
     ap.add_argument("--record", nargs=3, action="append", default=[],
                     metavar=("NAME", "TYPE", "VALUE"))
     ap.add_argument("--stratum", type=int, default=2)
+    ap.add_argument("--auth-switch")
     ARGS = ap.parse_args()
 
     host, _, port = ARGS.listen.rpartition(":")
