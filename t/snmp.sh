@@ -90,11 +90,16 @@ snmp_env()
 	    SNMP_PERSISTENT_DIR="$SNMP_DIR/persist" "$@"
 }
 
+# _snmp_wait SECS CMD...: poll CMD every 50 ms; status 2 from CMD means it
+# can never succeed (the daemon died): give up at once.
 _snmp_wait()
 {
-	local secs=$1 end; shift
+	local secs=$1 end rc; shift
 	end=$((${EPOCHREALTIME/./} + secs * 1000000))
-	until "$@"; do
+	while :; do
+		"$@" && return 0
+		rc=$?
+		[ "$rc" -ne 2 ] || return 1
 		[ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
 		sleep 0.05
 	done
@@ -282,8 +287,8 @@ snmpd_start()
 	bg=$!
 	echo "$bg" >"$SNMP_DIR/snmpd.bg"
 	_snmp_wait 10 _snmpd_ready && return 0
-	echo "snmp: snmpd did not answer on udp:127.0.0.1:$SNMPD_PORT" \
-	    "within 10 s" >&2
+	echo "snmp: snmpd did not start or answer on" \
+	    "udp:127.0.0.1:$SNMPD_PORT within 10 s" >&2
 	return 1
 }
 
