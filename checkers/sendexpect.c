@@ -24,6 +24,7 @@
 #define SE_MAX_STEPS	64
 #define SE_MAX_READ	16384		/* default unread bytes kept */
 #define SE_QUOTE	44		/* chars of got/want in a message */
+#define SE_PHASE_LEN	sizeof(((struct chk_se_priv *)NULL)->phase)
 
 enum se_op { SE_CONNECT = 0, SE_SEND, SE_EXPECT };
 enum se_kind { SE_K_STR = 0, SE_K_RE, SE_K_HEX, SE_K_MIN, SE_K_QUIET };
@@ -70,7 +71,7 @@ struct se_run {
 	int			 msg;		/* udp: a datagram arrived */
 	struct event		*ev_step;	/* this step's own timeout */
 	size_t			 timer_for;	/* step the timer is for */
-	char			 phase[32];
+	char			*phase;		/* the probe's priv->phase */
 	char			 last[SE_QUOTE + 4]; /* first matched line */
 	struct timespec		 t0;
 };
@@ -81,10 +82,11 @@ static void	se_readable(struct chk_conn *c, int err, void *arg);
 /* ---- text for messages -------------------------------------------- */
 
 /* s[0..n) as C-ish text: printable as is, \r \n \t \" \\ and \xHH; at
-   most max chars of output, "..." when cut. */
+   most max chars of output, "..." when cut.  A regex (re) keeps its
+   backslashes and quotes as written. */
 static void
-se_quote(const unsigned char *s, size_t n, char *out, size_t outlen,
-    size_t max)
+se_quote_re(const unsigned char *s, size_t n, char *out, size_t outlen,
+    size_t max, int re)
 {
 	size_t	o = 0;
 	char	tmp[5];
@@ -100,7 +102,7 @@ se_quote(const unsigned char *s, size_t n, char *out, size_t outlen,
 			snprintf(tmp, sizeof(tmp), "\\n");
 		else if (c == '\t')
 			snprintf(tmp, sizeof(tmp), "\\t");
-		else if (c == '"' || c == '\\')
+		else if (!re && (c == '"' || c == '\\'))
 			snprintf(tmp, sizeof(tmp), "\\%c", c);
 		else if (c < ' ' || c >= 0x7f)
 			snprintf(tmp, sizeof(tmp), "\\x%02x", c);
@@ -115,6 +117,13 @@ se_quote(const unsigned char *s, size_t n, char *out, size_t outlen,
 		o += strlen(tmp);
 	}
 	out[o] = '\0';
+}
+
+static void
+se_quote(const unsigned char *s, size_t n, char *out, size_t outlen,
+    size_t max)
+{
+	se_quote_re(s, n, out, outlen, max, 0);
 }
 
 /* The first line of s[0..n) without its line end, quoted. */
@@ -299,8 +308,8 @@ se_compile_one(const struct chk_se_def *d, int num, struct se_step *st,
 		if ((st->md = pcre2_match_data_create_from_pattern(st->re,
 		    NULL)) == NULL)
 			return err_set(e, -ENOMEM, "out of memory");
-		se_quote((const unsigned char *)d->expect_re,
-		    strlen(d->expect_re), q, sizeof(q), SE_QUOTE);
+		se_quote_re((const unsigned char *)d->expect_re,
+		    strlen(d->expect_re), q, sizeof(q), SE_QUOTE, 1);
 		rc = asprintf(&st->want, "/%s/", q);
 	} else if (d->expect_hex != NULL) {
 		st->kind = SE_K_HEX;
@@ -526,9 +535,9 @@ se_set_phase(struct se_run *run)
 	static const char *const ops[] = { "connect", "send", "expect" };
 
 	if (st->num == 0)
-		snprintf(run->phase, sizeof(run->phase), "connect");
+		snprintf(run->phase, SE_PHASE_LEN, "connect");
 	else
-		snprintf(run->phase, sizeof(run->phase), "%s step %d",
+		snprintf(run->phase, SE_PHASE_LEN, "%s step %d",
 		    st->kind == SE_K_QUIET ? "quiet" : ops[st->op], st->num);
 	run->p->phase = run->phase;
 }
@@ -937,6 +946,7 @@ chk_se_start(struct probe *p)
 	run->max_read = pv->max_read > 0 ? pv->max_read : SE_MAX_READ;
 	run->conn.fd = -1;
 	run->timer_for = (size_t)-1;
+	run->phase = pv->phase;
 	clock_gettime(CLOCK_MONOTONIC, &run->t0);
 	p->run = run;
 	/* The first step is a connect: it reports from the loop, so start

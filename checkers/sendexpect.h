@@ -74,6 +74,9 @@ void	chk_se_free(struct chk_se_prog *prog);
 struct chk_se_priv {
 	struct chk_se_prog	*prog;
 	size_t			 max_read;	/* unread bytes kept at most */
+	char			 phase[32];	/* p->phase points here: the
+						   scheduler reads it after
+						   cancel() freed the run */
 };
 
 int	chk_se_start(struct probe *p);
