@@ -44,6 +44,9 @@ arm_at(struct probe *p, struct timespec when)
 		d = 0;
 	tv.tv_sec = d / 1000000;
 	tv.tv_usec = d % 1000000;
+	/* libevent adds tv to the time it cached when this loop turn began;
+	   after a busy turn that is ms old and the run would start early */
+	event_base_update_cache_time(p->base);
 	evtimer_add(p->ev_next, &tv);
 }
 
