@@ -1,0 +1,64 @@
+#!/bin/bash
+# t/e2e/alert_nagios.t - the nagios sink writes passive check results to an
+# external command file (a FIFO, as Nagios and Icinga make it): CRITICAL
+# when a real fails, OK when it is up again.  While nobody reads the FIFO
+# (Nagios stopped), the alarm waits and is retried, and arrives once a
+# reader is there.
+T=$(cd "$(dirname "$0")/.." && pwd)
+. "$T/lib.sh"
+. "$T/lab.sh"
+need_lab
+
+P=$(lab_prefix)
+R2=198.51.100.12:8080
+
+plan 8
+lab_up "$P" 2 || bail_out "could not build the lab"
+lab_rs_start "$P" 1 && lab_rs_start "$P" 2 || bail_out "rsd did not start"
+D=$(lab_dir "$P")
+CONF=$D/lvsmond.conf
+CMD=$D/nagios.cmd
+OUT=$D/nagios.out
+mkfifo "$CMD" || bail_out "mkfifo"
+: >"$OUT"
+{ lab_conf_global "$P"; cat <<EOF
+services = (
+  { name = "web"; address = "203.0.113.10"; port = 80;
+    check = { type = "http"; path = "/health"; interval = 0.3;
+              timeout = 0.25; rise = 1; fall = 2; };
+    real_servers = (
+      { address = "198.51.100.11"; port = 8080; weight = 1; },
+      { address = "198.51.100.12"; port = 8080; weight = 1; } ); }
+);
+alerts = (
+  { type = "nagios"; command_file = "$CMD"; service_prefix = "lvs-";
+    retries = 10; retry_delay = 0.3; }
+);
+EOF
+} >"$CONF"
+lab_daemon_start "$P" "$CONF"
+ok $? "lvsmond starts with a nagios sink" || exit
+lab_wait_state "$P" 10 web up "$R2"
+ok $? "rs2 is up"
+
+lab_rs_health "$P" 2 fail
+lab_wait_log "$P" 10 "alerts: nagios#1: delivery of 1 failed: $CMD: nobody reads the command pipe; retry 1/10"
+ok $? "with no reader on the FIFO the alarm fails (ENXIO) and is retried"
+
+# A reader that never sees EOF (the FIFO is open for writing too), as
+# Nagios keeps its command pipe.
+cat 0<>"$CMD" >>"$OUT" &
+_lab_track "$P" $!
+wait_until 10 grep -q 'PROCESS_SERVICE_CHECK_RESULT' "$OUT"
+ok $? "once a reader is there the retried alarm arrives"
+like "$(head -n1 "$OUT")" \
+    '^\[[0-9]+\] PROCESS_SERVICE_CHECK_RESULT;198\.51\.100\.12;lvs-web;2;web/198\.51\.100\.12:8080 failing: http: status 503$' \
+    "a CRITICAL (2) result for host 198.51.100.12, service lvs-web, sent at the first failure (alertafter 1 < fall 2: still failing, not yet down)"
+
+lab_rs_health "$P" 2 ok
+wait_until 10 grep -q ';lvs-web;0;' "$OUT"
+ok $? "the recovery arrives as OK (0)"
+is "$(grep -c . "$OUT")" 2 "two results in all"
+
+lab_daemon_stop "$P"
+ok $? "lvsmond exits 0 on SIGTERM"
