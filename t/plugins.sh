@@ -208,7 +208,7 @@ plug_settle()
 	end=$((${EPOCHREALTIME/./} + secs * 1000000))
 	until _plug_match "$p"; do
 		[ "${EPOCHREALTIME/./}" -lt "$end" ] || break
-		sleep 0.1
+		sleep 0.2
 	done
 	for ((i = 0; i < n; i++)); do
 		w=("${PLUG_WANT[@]:$((i * 5)):5}")

@@ -28,7 +28,7 @@ body()
 	printf '%s\n' "$2" >"$D/body$1.json.tmp" &&
 	    mv -f "$D/body$1.json.tmp" "$D/body$1.json"
 }
-body 1 '{"status": "ok", "capacity": 40, "checks": [{"db": true}]}'
+body 1 '{"status": "ok", "capacity": 40}'
 body 2 '{"status": "ok", "capacity": 10}'
 body 3 '{"checks": [{"db": true}, {"cache": false}]}'
 
