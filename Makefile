@@ -96,6 +96,7 @@ DEB_PKGS = gcc make pkg-config libc6-dev libevent-dev libconfig-dev \
 	   libnl-route-3-dev libjson-c-dev libpcre2-dev libcmocka-dev \
 	   libsnmp-dev liblua5.4-dev nftables iproute2 conntrack \
 	   snmpd snmp snmptrapd smitools \
+	   redis-server memcached postgresql openssl \
 	   perl curl python3 procps psmisc
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
