@@ -25,6 +25,7 @@ extern const struct probe_type chk_ssh;
 extern const struct probe_type chk_mysql;
 extern const struct probe_type chk_pgsql;
 extern const struct probe_type chk_ldap;
+extern const struct probe_type chk_dns;
 
 /* Every probe type, once.  Adding a check type = one file + one row. */
 const struct probe_type *const mon_probe_types[] = {
@@ -44,6 +45,7 @@ const struct probe_type *const mon_probe_types[] = {
 	&chk_mysql,
 	&chk_pgsql,
 	&chk_ldap,
+	&chk_dns,
 	NULL
 };
 
