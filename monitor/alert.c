@@ -137,11 +137,10 @@ parse_window(const char *s, struct window *w, struct err *e)
 	w->to = 24 * 60;
 	while (*p == ' ')
 		p++;
-	if (*p == '*' ) {
+	if (*p == '*') {
 		w->days = 0x7f;
 		p++;
-	}
-	while (w->days == 0 && (a = parse_day(&p)) >= 0) {
+	} else while ((a = parse_day(&p)) >= 0) {
 		b = a;
 		if (*p == '-') {
 			p++;
