@@ -53,6 +53,10 @@
 #   snmp_value LINE          the value of one "-On" output line
 #                            (".1.3... = INTEGER: 5" -> "5"; strings
 #                            unquoted, Hex-STRING as "0A 00 00 01")
+#   snmp_walk_norm           walk output on stdin -> "OID VALUE" lines
+#   snmp_show_oids           "lvsmonctl show --json" on stdin -> the
+#                            "OID VALUE" lines the MIB must serve for it
+#   snmp_compare WANT GOT [PREFIX]  the differences of two such files
 #
 # The historical LVS-MIB root and its tables, for the tests:
 SNMP_LVS=.1.3.6.1.4.1.8225.4711
