@@ -11,11 +11,9 @@
 #include "director/dir.h"
 #include "director/dir_int.h"
 
-/*
- * The IPVS backend (director/ipvs.c, generic netlink) is another issue; it
- * goes first here when it lands so that "auto" can pick it.
- */
+/* IPVS first: "auto" prefers it, and it is the production packet core. */
 const struct dir_backend_ops *const dir_backends[] = {
+	&dir_ipvs_ops,
 	&dir_nft_ops,
 	&dir_none_ops,
 	NULL
@@ -34,19 +32,34 @@ dir_backend_find(const char *name)
 	return NULL;
 }
 
+/*
+ * When the family is missing, "modprobe ip_vs" runs once and is waited
+ * for (at most 5 s, usually a few ms): auto is asked once, at start,
+ * before the loop serves anything, so the wait blocks nothing else.
+ */
 const struct dir_backend_ops *
 dir_backend_auto(char *why, size_t whylen)
 {
-	char err[160] = "";
-	int r;
+	char err[160] = "", merr[160] = "";
+	int r, loaded = 0;
 
 	r = dir_ipvs_family_present(err, sizeof(err));
-	if (r > 0)
-		dir_err(why, whylen, 0, "auto: kernel has IPVS but the ipvs "
-		    "backend is not built yet; using nft");
-	else if (r == 0)
+	if (r == 0) {
+		if (dir_ipvs_modprobe(merr, sizeof(merr)) == 0) {
+			loaded = 1;
+			r = dir_ipvs_family_present(err, sizeof(err));
+		}
+	}
+	if (r > 0) {
+		dir_err(why, whylen, 0, "auto: kernel has IPVS (generic "
+		    "netlink family IPVS%s); using ipvs", loaded ?
+		    ", after modprobe ip_vs" : "");
+		return &dir_ipvs_ops;
+	}
+	if (r == 0)
 		dir_err(why, whylen, 0, "auto: no IPVS in this kernel (genl "
-		    "family IPVS not found); using nft");
+		    "family IPVS not found%s%s); using nft",
+		    merr[0] ? "; " : "", merr);
 	else
 		dir_err(why, whylen, 0, "auto: cannot ask the kernel for "
 		    "IPVS (%s); using nft", err);
@@ -128,7 +141,8 @@ dir_svc_key(const struct dir_service *s, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 	const char *p = s->proto == IPPROTO_UDP ? "udp" :
-	    s->proto == IPPROTO_TCP ? "tcp" : "proto?";
+	    s->proto == IPPROTO_TCP ? "tcp" :
+	    s->proto == IPPROTO_SCTP ? "sctp" : "proto?";
 
 	if (s->fwmark != 0) {
 		snprintf(buf, len, "fwmark/%u", s->fwmark);

@@ -8,7 +8,8 @@
  * Backends, registered once in dir_backends[] (director/dir.c):
  *   "nft"  - nftables through libnftnl/libmnl, one netlink batch per change
  *            set, its own table "inet lvsmon" (director/nft.c)
- *   "ipvs" - the kernel's IPVS over generic netlink (another issue)
+ *   "ipvs" - the kernel's IPVS over generic netlink (libnl-genl-3), one
+ *            message per change, many per sendmsg (director/ipvs.c)
  *   "none" - monitor only: keeps the desired table in memory, touches no
  *            kernel state (director/none.c)
  *
@@ -61,12 +62,25 @@ struct dir_real {
 	uint32_t		weight;		/* 0..DIR_WEIGHT_MAX; 0 = no
 						   new flows, established kept */
 	struct dir_real_stats	stats;		/* read_stats/read only */
+	/* Connection thresholds (ipvs only; 0 = none): above u_thresh
+	 * live connections the real gets no new ones until they fall
+	 * below l_thresh. */
+	uint32_t		u_thresh, l_thresh;
 };
+
+/* dir_service.flags (ipvs only; the nft backend needs them 0). */
+#define DIR_SVC_ONEPACKET	0x01u	/* schedule each UDP datagram */
+#define DIR_SVC_SCHED_F1	0x02u	/* scheduler flag 1 (sh, mh:
+					   fallback) */
+#define DIR_SVC_SCHED_F2	0x04u	/* scheduler flag 2 (sh, mh: hash
+					   the source port too) */
+#define DIR_SVC_SCHED_F3	0x08u	/* scheduler flag 3 */
 
 struct dir_service {
 	uint32_t		id;
 	int			family;		/* AF_INET, AF_INET6 */
-	int			proto;		/* IPPROTO_TCP, IPPROTO_UDP */
+	int			proto;		/* IPPROTO_TCP, IPPROTO_UDP,
+						   IPPROTO_SCTP (ipvs) */
 	union dir_addr		addr;
 	uint16_t		port;		/* host order */
 	uint32_t		fwmark;		/* 0 = address/port service */
@@ -75,6 +89,13 @@ struct dir_service {
 	struct dir_real		*reals;		/* owned by the table */
 	size_t			 nreals;
 	uint64_t		 conns;		/* service totals (read only) */
+	/* Persistence (ipvs only): a client goes on to the same real for
+	 * persist seconds after its last connection; clients are grouped
+	 * by their first persist_plen address bits (0 = the whole
+	 * address: 32 or 128). */
+	uint32_t		 persist;
+	uint8_t			 persist_plen;
+	uint32_t		 flags;		/* DIR_SVC_* */
 };
 
 /* A whole table.  Whoever filled it frees it with dir_table_free(). */
@@ -134,7 +155,8 @@ extern const struct dir_backend_ops *const dir_backends[];
 const struct dir_backend_ops *dir_backend_find(const char *name);
 
 /*
- * "auto": IPVS when the kernel's IPVS generic-netlink family exists, else
+ * "auto": IPVS when the kernel's IPVS generic-netlink family exists (after
+ * trying "modprobe ip_vs" once, waited for: call it at start), else
  * nft.  why gets one line saying what was chosen and why.
  */
 const struct dir_backend_ops *dir_backend_auto(char *why, size_t whylen);

@@ -12,6 +12,7 @@
 
 extern const struct dir_backend_ops dir_nft_ops;	/* director/nft.c */
 extern const struct dir_backend_ops dir_none_ops;	/* director/none.c */
+extern const struct dir_backend_ops dir_ipvs_ops;	/* director/ipvs.c */
 
 /*
  * Does the kernel answer for the generic-netlink family "IPVS"?
@@ -19,6 +20,12 @@ extern const struct dir_backend_ops dir_none_ops;	/* director/none.c */
  * director/ipvs_probe.c
  */
 int	dir_ipvs_family_present(char *err, size_t errlen);
+/*
+ * Run "modprobe -q ip_vs" and wait for it (at most 5 s; it runs once, at
+ * start, before the event loop serves anything).  0 when modprobe exited
+ * 0, else -errno and why in err.  director/ipvs_probe.c
+ */
+int	dir_ipvs_modprobe(char *err, size_t errlen);
 
 /* snprintf into err when err is not NULL; returns code. */
 int	dir_err(char *err, size_t errlen, int code, const char *fmt, ...)

@@ -1,10 +1,19 @@
 /*
- * director/ipvs_probe.c - is the kernel's IPVS there?  Only the question
- * "auto" asks: does the generic-netlink controller know a family named
- * "IPVS".  It changes nothing and loads no module (the controller does not
- * autoload on a lookup by name).
+ * director/ipvs_probe.c - is the kernel's IPVS there?  The question "auto"
+ * and the ipvs backend's "available" ask: does the generic-netlink
+ * controller know a family named "IPVS".  The lookup changes nothing and
+ * loads no module (ip_vs declares no genl family alias, so the controller
+ * cannot autoload it); dir_ipvs_modprobe() loads it, as ipvsadm and
+ * keepalived do.
  */
 #include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <netlink/netlink.h>
 #include <netlink/genl/ctrl.h>
@@ -36,4 +45,55 @@ dir_ipvs_family_present(char *err, size_t errlen)
 		return 0;
 	return dir_err(err, errlen, -EIO, "generic netlink: %s",
 	    nl_geterror(r));
+}
+
+extern char **environ;
+
+int
+dir_ipvs_modprobe(char *err, size_t errlen)
+{
+	static const char *const paths[] = { "/sbin/modprobe",
+	    "/usr/sbin/modprobe", NULL };
+	char *argv[] = { "modprobe", "-q", "--", "ip_vs", NULL };
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	const char *path = NULL;
+	pid_t pid, w;
+	int i, r, st = 0;
+
+	for (i = 0; paths[i] != NULL; i++)
+		if (access(paths[i], X_OK) == 0) {
+			path = paths[i];
+			break;
+		}
+	if (path == NULL)
+		return dir_err(err, errlen, -ENOENT, "no modprobe in /sbin or "
+		    "/usr/sbin");
+	r = posix_spawn(&pid, path, NULL, NULL, argv, environ);
+	if (r != 0)
+		return dir_err(err, errlen, -r, "modprobe ip_vs: %s",
+		    strerror(r));
+	/* Bounded: 500 ticks of 10 ms. */
+	for (i = 0; i < 500; i++) {
+		w = waitpid(pid, &st, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0) {
+			/* SIGCHLD ignored: the child was reaped for us;
+			 * the caller looks at the kernel anyway. */
+			return errno == ECHILD ? 0 : dir_err(err, errlen,
+			    -errno, "modprobe ip_vs: %s", strerror(errno));
+		}
+		nanosleep(&tick, NULL);
+	}
+	if (i == 500) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		return dir_err(err, errlen, -ETIMEDOUT, "modprobe ip_vs did "
+		    "not finish within 5 s");
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	return dir_err(err, errlen, -ENOENT, "modprobe ip_vs failed (%s %d)",
+	    WIFEXITED(st) ? "exit" : "signal",
+	    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }

@@ -2,7 +2,7 @@
  * t/tools/dirctl.c - drive a director backend without the daemon (tests,
  * lab, bench).
  *
- *   dirctl [-b nft|none|auto] CMD [ARGS] [CMD [ARGS]] ...
+ *   dirctl [-b nft|ipvs|none|auto] CMD [ARGS] [CMD [ARGS]] ...
  *     sync FILE                 make the kernel hold FILE's table
  *     apply SVC REAL WEIGHT ... weight changes, one batch (after the
  *                               table is adopted if this run did no sync)
@@ -15,13 +15,18 @@
  *
  * FILE: one object per line, '#' comments; a real belongs to the service
  * above it; IPv6 addresses without brackets.
- *   service ID tcp|udp ADDR PORT SCHED [nat|dr|tun]
- *   real ID ADDR PORT WEIGHT
+ *   service ID tcp|udp|sctp ADDR PORT SCHED [nat|dr|tun] [OPT...]
+ *   service ID fwmark MARK inet|inet6 SCHED [nat|dr|tun] [OPT...]
+ *   real ID ADDR PORT WEIGHT [upper=N] [lower=N]
+ * service OPTs (ipvs): persist=SECONDS, persist_plen=BITS, onepacket,
+ * sched_flag=1|2|3 (may repeat).
  *
  * show prints, services and reals sorted by id:
- *   service ID PROTO ADDR:PORT SCHED conns N
+ *   service ID PROTO ADDR:PORT SCHED conns N [persist S/PLEN] [flags F]
+ *   service ID fwmark MARK SCHED conns N ...      (fwmark services)
  *   real SVC ID ADDR:PORT weight W conns N inpkts N outpkts N inbytes N
- *     outbytes N        (one line)
+ *     outbytes N [active N inactive N]   (one line; the last two when
+ *     the backend knows them)
  * Exit 0 on success, 1 on failure with the backend's message on stderr.
  */
 #include <arpa/inet.h>
@@ -60,15 +65,16 @@ load(const char *path, struct dir_table *t)
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
-		char w[7][64] = { "" };
-		int n;
+		char *w[16], *save = NULL, *tok;
+		int n = 0, k;
 
 		ln++;
 		if (strchr(line, '#') != NULL)
 			*strchr(line, '#') = '\0';
-		n = sscanf(line, "%63s %63s %63s %63s %63s %63s %63s", w[0],
-		    w[1], w[2], w[3], w[4], w[5], w[6]);
-		if (n <= 0)
+		for (tok = strtok_r(line, " \t\r\n", &save); tok != NULL &&
+		    n < 16; tok = strtok_r(NULL, " \t\r\n", &save))
+			w[n++] = tok;
+		if (n == 0)
 			continue;
 		if (strcmp(w[0], "service") == 0 && n >= 6) {
 			struct dir_service *s, *p;
@@ -80,17 +86,53 @@ load(const char *path, struct dir_table *t)
 			s = &t->svcs[t->nsvcs++];
 			memset(s, 0, sizeof(*s));
 			s->id = (uint32_t)strtoul(w[1], NULL, 0);
-			s->proto = strcmp(w[2], "udp") == 0 ? IPPROTO_UDP :
-			    strcmp(w[2], "tcp") == 0 ? IPPROTO_TCP : -1;
-			if (s->proto < 0 || parse_addr(w[3], &s->family,
-			    &s->addr) < 0)
-				goto bad;
-			s->port = (uint16_t)strtoul(w[4], NULL, 10);
+			if (strcmp(w[2], "fwmark") == 0) {
+				s->fwmark = (uint32_t)strtoul(w[3], NULL, 0);
+				s->family = strcmp(w[4], "inet6") == 0 ?
+				    AF_INET6 : AF_INET;
+				if (s->fwmark == 0 || (strcmp(w[4], "inet")
+				    != 0 && s->family != AF_INET6))
+					goto bad;
+			} else {
+				s->proto = strcmp(w[2], "udp") == 0 ?
+				    IPPROTO_UDP : strcmp(w[2], "tcp") == 0 ?
+				    IPPROTO_TCP : strcmp(w[2], "sctp") == 0 ?
+				    IPPROTO_SCTP : -1;
+				if (s->proto < 0 || parse_addr(w[3],
+				    &s->family, &s->addr) < 0)
+					goto bad;
+				s->port = (uint16_t)strtoul(w[4], NULL, 10);
+			}
 			snprintf(s->sched, sizeof(s->sched), "%.15s", w[5]);
-			s->fwd = n < 7 || strcmp(w[6], "nat") == 0 ?
-			    DIR_FWD_NAT : strcmp(w[6], "dr") == 0 ? DIR_FWD_DR :
-			    DIR_FWD_TUN;
-		} else if (strcmp(w[0], "real") == 0 && n == 5 &&
+			k = 6;
+			s->fwd = DIR_FWD_NAT;
+			if (n > 6 && strchr(w[6], '=') == NULL &&
+			    strcmp(w[6], "onepacket") != 0) {
+				s->fwd = strcmp(w[6], "nat") == 0 ?
+				    DIR_FWD_NAT : strcmp(w[6], "dr") == 0 ?
+				    DIR_FWD_DR : DIR_FWD_TUN;
+				k = 7;
+			}
+			for (; k < n; k++) {
+				if (strncmp(w[k], "persist=", 8) == 0)
+					s->persist = (uint32_t)strtoul(w[k] + 8,
+					    NULL, 10);
+				else if (strncmp(w[k], "persist_plen=", 13)
+				    == 0)
+					s->persist_plen = (uint8_t)strtoul(
+					    w[k] + 13, NULL, 10);
+				else if (strcmp(w[k], "onepacket") == 0)
+					s->flags |= DIR_SVC_ONEPACKET;
+				else if (strcmp(w[k], "sched_flag=1") == 0)
+					s->flags |= DIR_SVC_SCHED_F1;
+				else if (strcmp(w[k], "sched_flag=2") == 0)
+					s->flags |= DIR_SVC_SCHED_F2;
+				else if (strcmp(w[k], "sched_flag=3") == 0)
+					s->flags |= DIR_SVC_SCHED_F3;
+				else
+					goto bad;
+			}
+		} else if (strcmp(w[0], "real") == 0 && n >= 5 &&
 		    t->nsvcs > 0) {
 			struct dir_service *s = &t->svcs[t->nsvcs - 1];
 			struct dir_real *r, *p;
@@ -106,6 +148,16 @@ load(const char *path, struct dir_table *t)
 				goto bad;
 			r->port = (uint16_t)strtoul(w[3], NULL, 10);
 			r->weight = (uint32_t)strtoul(w[4], NULL, 10);
+			for (k = 5; k < n; k++) {
+				if (strncmp(w[k], "upper=", 6) == 0)
+					r->u_thresh = (uint32_t)strtoul(
+					    w[k] + 6, NULL, 10);
+				else if (strncmp(w[k], "lower=", 6) == 0)
+					r->l_thresh = (uint32_t)strtoul(
+					    w[k] + 6, NULL, 10);
+				else
+					goto bad;
+			}
 		} else {
 			goto bad;
 		}
@@ -130,11 +182,20 @@ show(const struct dir_table *t)
 		const char *fmt = s->family == AF_INET6 ? "[%s]:%u" : "%s:%u";
 		char ap[INET6_ADDRSTRLEN + 8];
 
-		snprintf(ap, sizeof(ap), fmt,
-		    dir_addr_str(s->family, &s->addr, a, sizeof(a)), s->port);
-		printf("service %u %s %s %s conns %llu\n", s->id,
-		    s->proto == IPPROTO_UDP ? "udp" : "tcp", ap, s->sched,
-		    (unsigned long long)s->conns);
+		if (s->fwmark != 0)
+			snprintf(ap, sizeof(ap), "%u", s->fwmark);
+		else
+			snprintf(ap, sizeof(ap), fmt, dir_addr_str(s->family,
+			    &s->addr, a, sizeof(a)), s->port);
+		printf("service %u %s %s %s conns %llu", s->id,
+		    s->fwmark != 0 ? "fwmark" : s->proto == IPPROTO_UDP ?
+		    "udp" : s->proto == IPPROTO_SCTP ? "sctp" : "tcp", ap,
+		    s->sched, (unsigned long long)s->conns);
+		if (s->persist != 0)
+			printf(" persist %u/%u", s->persist, s->persist_plen);
+		if (s->flags != 0)
+			printf(" flags 0x%x", s->flags);
+		printf("\n");
 		for (j = 0; j < s->nreals; j++) {
 			const struct dir_real *r = &s->reals[j];
 
@@ -142,13 +203,17 @@ show(const struct dir_table *t)
 			snprintf(ap, sizeof(ap), fmt, dir_addr_str(r->family,
 			    &r->addr, a, sizeof(a)), r->port);
 			printf("real %u %u %s weight %u conns %llu inpkts %llu "
-			    "outpkts %llu inbytes %llu outbytes %llu\n", s->id,
+			    "outpkts %llu inbytes %llu outbytes %llu", s->id,
 			    r->id, ap, r->weight,
 			    (unsigned long long)r->stats.conns,
 			    (unsigned long long)r->stats.inpkts,
 			    (unsigned long long)r->stats.outpkts,
 			    (unsigned long long)r->stats.inbytes,
 			    (unsigned long long)r->stats.outbytes);
+			if (r->stats.active != 0 || r->stats.inactive != 0)
+				printf(" active %u inactive %u",
+				    r->stats.active, r->stats.inactive);
+			printf("\n");
 		}
 	}
 }
@@ -156,8 +221,8 @@ show(const struct dir_table *t)
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: dirctl [-b nft|none|auto] sync FILE | apply "
-	    "SVC REAL WEIGHT ... | show | flush | auto ...\n");
+	fprintf(stderr, "usage: dirctl [-b nft|ipvs|none|auto] sync FILE | "
+	    "apply SVC REAL WEIGHT ... | show | flush | auto ...\n");
 	return 2;
 }
 
