@@ -224,8 +224,9 @@ mon_alert_period_match(const struct mon_alert_period *p, const struct tm *tm)
 			if ((w->days & (1u << tm->tm_wday)) && min >= w->from &&
 			    min < w->to)
 				return 1;
-		} else if (((w->days & (1u << tm->tm_wday)) && min >= w->from) ||
-		    ((w->days & (1u << yday)) && min < w->to))
+		} else if (((w->days & (1u << tm->tm_wday)) &&
+		    min >= w->from) || ((w->days & (1u << yday)) &&
+		    min < w->to))
 			return 1;
 	}
 	return 0;
@@ -559,12 +560,11 @@ load_overrides(struct mon_model *m, struct mon_alerts *a,
 		goto out;
 	}
 	for (size_t i = 0; i < m->nsvcs; i++) {
-		const config_setting_t	*ss = config_setting_get_elem(svcs,
-					    (unsigned)i);
-		const config_setting_t	*rl = config_setting_get_member(ss,
-					    "real_servers");
+		const config_setting_t	*ss, *rl;
 		struct mon_service	*svc = &m->svcs[i];
 
+		ss = config_setting_get_elem(svcs, (unsigned)i);
+		rl = config_setting_get_member(ss, "real_servers");
 		snprintf(where, sizeof(where), "service %s", svc->name);
 		if ((rc = mon_directives_apply_group(ds, &a->svc_ovr[i], ss,
 		    where, e)) < 0)

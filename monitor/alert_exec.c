@@ -81,13 +81,13 @@ static int
 ex_configure(void *conf, const config_setting_t *cs, struct err *e)
 {
 	struct conf		*c = conf;
-	const config_setting_t	*as = config_setting_get_member(cs, "args");
+	const config_setting_t	*as;
 	int			 n;
 
 	if (c->command[0] != '/')
 		return err_set(e, -EINVAL, "command: \"%s\" must be an "
 		    "absolute path", c->command);
-	if (as == NULL)
+	if ((as = config_setting_get_member(cs, "args")) == NULL)
 		return 0;
 	if (!config_setting_is_array(as) && !config_setting_is_list(as))
 		return err_set(e, -EINVAL, "args: expected a list of strings "
@@ -180,7 +180,8 @@ on_exit_cb(const struct chk_spawn_result *r, void *arg)
 	struct conf		*c = s->conf;
 	char			 why[160], line[96] = "";
 	const char		*o = r->err_len ? r->err : r->out;
-	size_t			 olen = r->err_len ? r->err_len : r->out_len;
+	size_t			 olen = r->err_len ? r->err_len :
+				    r->out_len;
 
 	run_free(p);
 	/* by length: the runner's buffers are counted, not trusted to end

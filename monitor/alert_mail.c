@@ -195,7 +195,8 @@ compose(const struct mon_alert_sink *s, const struct mon_alert *const *a,
 {
 	const struct conf	*c = s->conf;
 	const struct priv	*p = s->priv;
-	struct evbuffer		*b = evbuffer_new(), *body = evbuffer_new();
+	struct evbuffer		*b = evbuffer_new();
+	struct evbuffer		*body = evbuffer_new();
 	char			 date[64], t[40];
 	struct tm		 tm;
 	time_t			 now = time(NULL);
@@ -277,7 +278,8 @@ static void
 send_auth(struct priv *p, const struct conf *c)
 {
 	unsigned char	raw[512], enc[700];
-	size_t		ul = strlen(c->username), pl = strlen(c->password);
+	size_t		ul = strlen(c->username);
+	size_t		pl = strlen(c->password);
 
 	if (ul + pl + 2 > sizeof(raw)) {
 		ul = 0;		/* refused by the relay, reported as such */

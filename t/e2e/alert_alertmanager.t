@@ -9,7 +9,7 @@ T=$(cd "$(dirname "$0")/.." && pwd)
 . "$T/lab.sh"
 need_lab
 AM=$(command -v prometheus-alertmanager) ||
-    skip_all "no prometheus-alertmanager (apt-get install prometheus-alertmanager)"
+    skip_all "no prometheus-alertmanager (Debian package of that name)"
 command -v curl >/dev/null || skip_all "no curl"
 
 P=$(lab_prefix)

@@ -42,7 +42,8 @@ lab_wait_state "$P" 10 web up "$R2"
 ok $? "rs2 is up"
 
 lab_rs_health "$P" 2 fail
-lab_wait_log "$P" 10 "alerts: nagios#1: delivery of 1 failed: $CMD: nobody reads the command pipe; retry 1/10"
+lab_wait_log "$P" 10 "alerts: nagios#1: delivery of 1 failed: $CMD: nobody \
+reads the command pipe; retry 1/10"
 ok $? "with no reader on the FIFO the alarm fails (ENXIO) and is retried"
 
 # A reader that never sees EOF (the FIFO is open for writing too), as
@@ -52,8 +53,10 @@ _lab_track "$P" $!
 wait_until 10 grep -q 'PROCESS_SERVICE_CHECK_RESULT' "$OUT"
 ok $? "once a reader is there the retried alarm arrives"
 like "$(head -n1 "$OUT")" \
-    '^\[[0-9]+\] PROCESS_SERVICE_CHECK_RESULT;198\.51\.100\.12;lvs-web;2;web/198\.51\.100\.12:8080 failing: http: status 503$' \
-    "a CRITICAL (2) result for host 198.51.100.12, service lvs-web, sent at the first failure (alertafter 1 < fall 2: still failing, not yet down)"
+    '^\[[0-9]+\] PROCESS_SERVICE_CHECK_RESULT;198\.51\.100\.12;lvs-web;2;'\
+'web/198\.51\.100\.12:8080 failing: http: status 503$' \
+    "a CRITICAL (2) result for host 198.51.100.12, service lvs-web, sent" \
+    "at the first failure (alertafter 1 < fall 2: failing, not yet down)"
 
 lab_rs_health "$P" 2 ok
 wait_until 10 grep -q ';lvs-web;0;' "$OUT"

@@ -69,7 +69,8 @@ lab_rs_health "$P" 2 fail
 wait_until 10 grep -q "^Subject: ALERT web/http: " "$MAIL"
 ok $? "the alert script got an ALERT for web/http"
 like "$(grep -m1 '^Subject: ALERT' "$MAIL")" \
-    "^Subject: ALERT web/http: web/198\.51\.100\.12:8080 down: http: status 503 \(" \
+    "^Subject: ALERT web/http: web/198\.51\.100\.12:8080 down: http: \
+status 503 \(" \
     "its summary names the service, the real, the check and the detail"
 like "$(cat "$MAIL")" "Hosts: 198\.51\.100\.12:8080" \
     "-h is the failing real"
@@ -85,7 +86,10 @@ is "$fails" 3 "the first alarm came with rs2's 3rd failed check (alertafter)"
 wait_until 5 grep -q 'LvsmonRealDown' "$SYSLOG"
 ok $? "the syslog collector got the alarm"
 like "$(head -n1 "$SYSLOG")" \
-    '^<156>1 [0-9T:.-]+Z [^ ]+ lvsmond [0-9]+ LvsmonRealDown \[lvsmon@8225 kind="down" service="web" server="198\.51\.100\.12:8080" state="down" check="http" reason="L7STS" severity="warning" failures="3" count="1" seq="[0-9]+"\] web/198\.51\.100\.12:8080 down' \
+    '^<156>1 [0-9T:.-]+Z [^ ]+ lvsmond [0-9]+ LvsmonRealDown '\
+'\[lvsmon@8225 kind="down" service="web" server="198\.51\.100\.12:8080" '\
+'state="down" check="http" reason="L7STS" severity="warning" failures="3" '\
+'count="1" seq="[0-9]+"\] web/198\.51\.100\.12:8080 down' \
     "it is one RFC 5424 line, local3.warning, with structured data"
 
 ge() { [ "$("$1" "${@:3}")" -ge "$2" ]; }	# ge FN N ARGS: FN ARGS >= N
@@ -118,7 +122,8 @@ order=$(grep -nE "$RE2 state rising -> up|alerts: exec#1: LvsmonRealDown up:" \
     "$(lab_log "$P")" | sed -E 's/.*(rising -> up|LvsmonRealDown up).*/\1/' |
     tr '\n' ',')
 is "$order" "rising -> up,LvsmonRealDown up," \
-    "the up alarm came once rs2 was up (after rise = 2), not at its first good check"
+    "the up alarm came once rs2 was up (after rise = 2)," \
+    "not at its first good check"
 
 # Five good checks later, still one each: no duplicates.
 nok() { grep -cE "$RE2 check http ok" "$(lab_log "$P")"; }
@@ -141,7 +146,8 @@ first=$(timeout 3 "$LVSMON_BUILD/lvsmonctl" -s "$(lab_sock "$P")" events \
 	my $e = eval { decode_json($_) } or next;
 	print "$e->{seq}:$e->{old}>$e->{new} " if $e->{type} eq "state" &&
 	    $e->{server} eq "198.51.100.12:8080";')
-like "$first" "^[0-9]+:down>up [0-9]+:up>down [0-9]+:down>rising [0-9]+:rising>up $" \
+like "$first" \
+    "^[0-9]+:down>up [0-9]+:up>down [0-9]+:down>rising [0-9]+:rising>up $" \
     "events --since 0 replays rs2's state changes with their seq numbers"
 
 lab_daemon_stop "$P"
