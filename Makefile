@@ -15,7 +15,7 @@
 
 CC	?= cc
 PKGS	 = libevent libconfig libnftnl libmnl libnl-genl-3.0 libnl-route-3.0 \
-	   json-c libpcre2-8 lua5.4
+	   json-c libpcre2-8 lua5.4 openssl
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter
 CSTD	 = -std=c11 -D_GNU_SOURCE
@@ -24,7 +24,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS_COMMON = $(CSTD) $(WARN) $(PKG_CFLAGS) -I. -MMD -MP
 # Net-SNMP has no .pc file; the agent and its base library are all we use
 # (not libnetsnmpmibs: snmpd's own MIB modules, with their sensors/pci deps).
-SNMP_LIBS = -lnetsnmpagent -lnetsnmp -lcrypto
+SNMP_LIBS = -lnetsnmpagent -lnetsnmp
 LDLIBS_COMMON = $(PKG_LIBS) $(SNMP_LIBS) -lm
 
 MODE	?= release
