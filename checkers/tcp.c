@@ -2,7 +2,11 @@
  * checkers/tcp.c - the "tcp" check: the real server passes when a TCP
  * connection to the check port completes its handshake.
  *
- * It has no keys of its own.  Details: "connected in 3 ms" on success,
+ * One key: mode = "connect" (default) or "syn" (half-open: one SYN from a
+ * raw socket, SYN-ACK passes, RST fails; the server never sees an
+ * established connection; needs CAP_NET_RAW; checkers/syn.c).
+ *
+ * Details: "connected in 3 ms" on success,
  * "connect: ECONNREFUSED" (CHK_R_CONNREFUSED) or "connect: EHOSTUNREACH",
  * "connect: ENETUNREACH"... (CHK_R_CONNECT) on failure.
  *
@@ -15,10 +19,28 @@
  * closes its plain connect checks the same way for the same reason.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "checkers/chk_conn.h"
+#include "checkers/syn.h"
 #include "monitor/probe.h"
+
+enum { TCP_CONNECT = 0, TCP_SYN };
+static const char *const tcp_modes[] = { "connect", "syn", NULL };
+
+/* Directive fields (owner: the monitor).  A probe built by hand may have
+   no conf at all: then the mode is connect. */
+struct tcp_conf {
+	int	mode;
+};
+
+static int
+tcp_mode(const struct probe *p)
+{
+	return p->conf != NULL ? ((const struct tcp_conf *)p->conf)->mode :
+	    TCP_CONNECT;
+}
 
 struct tcp_run {
 	struct chk_conn	conn;
@@ -48,6 +70,8 @@ tcp_start(struct probe *p)
 	struct tcp_run	*run;
 	int		 rc;
 
+	if (tcp_mode(p) == TCP_SYN)
+		return chk_syn_start(p);
 	if ((run = calloc(1, sizeof(*run))) == NULL)
 		return -ENOMEM;
 	run->p = p;
@@ -64,6 +88,10 @@ tcp_cancel(struct probe *p)
 {
 	struct tcp_run	*run = p->run;
 
+	if (tcp_mode(p) == TCP_SYN) {
+		chk_syn_cancel(p);
+		return;
+	}
 	if (run == NULL)
 		return;
 	chk_conn_close(&run->conn, 1);
@@ -79,13 +107,16 @@ tcp_configure(const config_setting_t *cs, struct probe *p, struct err *e)
 }
 
 static const struct mon_directive tcp_directives[] = {
+	{ .key = "mode", .type = MON_D_ENUM,
+	  .offset = offsetof(struct tcp_conf, mode), .ndef = TCP_CONNECT,
+	  .enums = tcp_modes },
 	{ .key = NULL }
 };
 
 const struct probe_type chk_tcp = {
 	.name = "tcp",
 	.directives = tcp_directives,
-	.conf_size = 0,
+	.conf_size = sizeof(struct tcp_conf),
 	.configure = tcp_configure,
 	.start = tcp_start,
 	.cancel = tcp_cancel,

@@ -1,0 +1,246 @@
+/*
+ * t/unit/checkers_syn.c - tcp with mode = "syn", the half-open check,
+ * against listeners on 127.0.0.1 and ::1: a listening port passes and its
+ * server never gets a connection to accept (the handshake was never
+ * completed, unlike mode "connect", checked the same way as a control); a
+ * closed port answers RST.  Needs CAP_NET_RAW: skipped without it.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "monitor/model.h"
+#include "monitor/probe.h"
+
+struct ctx {
+	struct event_base	*base;
+	struct mon_model	 m;
+	int			 loaded;
+	struct event		*deadline;
+	int			 done;
+	struct probe_result	 res;
+};
+
+static struct ctx	*cur;
+
+static void
+on_done(struct probe *p, const struct probe_result *r)
+{
+	assert_null(p->run);
+	cur->done++;
+	cur->res = *r;
+	event_base_loopbreak(cur->base);
+}
+
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	event_base_loopbreak(arg);
+}
+
+static int
+setup(void **state)
+{
+	struct ctx	*c = calloc(1, sizeof(*c));
+
+	c->base = event_base_new();
+	c->deadline = evtimer_new(c->base, on_deadline, c->base);
+	cur = c;
+	*state = c;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct ctx	*c = *state;
+
+	if (c->loaded)
+		mon_model_free(&c->m);
+	event_free(c->deadline);
+	event_base_free(c->base);
+	free(c);
+	return 0;
+}
+
+/* A listener (or, listen 0, a closed port) on the loopback of family. */
+static int
+port_on(int family, int do_listen, int *port)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	int			fd;
+
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET6) {
+		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+		len = sizeof(struct sockaddr_in6);
+	} else {
+		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr =
+		    htonl(INADDR_LOOPBACK);
+		len = sizeof(struct sockaddr_in);
+	}
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+	*port = ntohs(family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+	if (do_listen)
+		assert_int_equal(listen(fd, 16), 0);
+	else {
+		close(fd);
+		fd = -2;
+	}
+	return fd;
+}
+
+static void
+run_check(struct ctx *c, const char *addr, int port, const char *mode)
+{
+	char		 path[64];
+	struct err	 e = { "" };
+	struct timeval	 tv = { 5, 0 };
+	struct probe	*p;
+	FILE		*f;
+
+	if (c->loaded)
+		mon_model_free(&c->m);
+	snprintf(path, sizeof(path), "/tmp/lvsmon-syn-XXXXXX");
+	f = fdopen(mkstemp(path), "w");
+	fprintf(f, "global = { backend = \"none\";\n"
+	    "  control_socket = \"/tmp/x.sock\"; };\n"
+	    "services = ( { name = \"s\"; address = \"%s\";\n"
+	    "  port = 80; real_servers = ( { address = \"%s\"; port = %d;\n"
+	    "  check = { type = \"tcp\"; mode = \"%s\"; }; } ); } );\n",
+	    strchr(addr, ':') ? "2001:db8:ff::10" : "203.0.113.10", addr,
+	    port, mode);
+	fclose(f);
+	if (mon_model_load(&c->m, path, &e) != 0)
+		fail_msg("load: %s", e.msg);
+	unlink(path);
+	c->loaded = 1;
+	p = c->m.svcs[0].reals[0].probe;
+	p->base = c->base;
+	p->on_done = on_done;
+	c->done = 0;
+	evtimer_add(c->deadline, &tv);
+	assert_int_equal(p->type->start(p), 0);
+	if (!c->done)
+		event_base_dispatch(c->base);
+	evtimer_del(c->deadline);
+	assert_int_equal(c->done, 1);
+}
+
+/* Has the listener a connection to accept, after a moment for the RST? */
+static int
+accepts(int lfd)
+{
+	struct timespec	ts = { 0, 50000000 };
+	int		fd;
+
+	nanosleep(&ts, NULL);
+	fd = accept(lfd, NULL, NULL);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+	return 0;
+}
+
+static int
+raw_allowed(void)
+{
+	int	fd = socket(AF_INET, SOCK_RAW, IPPROTO_TCP);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+static void
+half_open(void **state, int family, const char *addr)
+{
+	struct ctx	*c = *state;
+	int		 port, lfd;
+
+	if (!raw_allowed()) {
+		skip();		/* needs CAP_NET_RAW */
+		return;
+	}
+	if ((lfd = port_on(family, 1, &port)) < 0) {
+		skip();		/* no ::1 here */
+		return;
+	}
+	run_check(c, addr, port, "syn");
+	assert_int_equal(c->res.verdict, CHK_V_OK);
+	assert_int_equal(c->res.reason, CHK_R_OK);
+	assert_non_null(strstr(c->res.msg, "syn-ack in "));
+	assert_false(accepts(lfd));
+	/* the control: a full connect leaves one to accept */
+	run_check(c, addr, port, "connect");
+	assert_int_equal(c->res.verdict, CHK_V_OK);
+	assert_true(accepts(lfd));
+	close(lfd);
+}
+
+static void
+syn_passes_on_ipv4_and_the_server_accepts_nothing(void **state)
+{
+	half_open(state, AF_INET, "127.0.0.1");
+}
+
+static void
+syn_passes_on_ipv6_and_the_server_accepts_nothing(void **state)
+{
+	half_open(state, AF_INET6, "::1");
+}
+
+static void
+a_closed_port_answers_rst(void **state)
+{
+	struct ctx	*c = *state;
+	int		 port;
+
+	if (!raw_allowed()) {
+		skip();
+		return;
+	}
+	port_on(AF_INET, 0, &port);
+	run_check(c, "127.0.0.1", port, "syn");
+	assert_int_equal(c->res.verdict, CHK_V_FAIL);
+	assert_int_equal(c->res.reason, CHK_R_CONNREFUSED);
+	assert_string_equal(c->res.msg, "syn: RST");
+}
+
+int
+main(void)
+{
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(syn_passes_on_ipv4_and_the_server_accepts_nothing),
+		T(syn_passes_on_ipv6_and_the_server_accepts_nothing),
+		T(a_closed_port_answers_rst),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
