@@ -67,7 +67,7 @@ alerts = (
 EOF
 } >"$CONF"
 
-lab_daemon_start "$P" "$CONF" -d
+lab_daemon_start "$P" "$CONF"
 ok $? "lvsmond starts with six sinks whose receivers hang or refuse" ||
     exit
 lab_wait_state "$P" 10 web up "$R1" "$R2"
