@@ -97,6 +97,7 @@ DEB_PKGS = gcc make pkg-config libc6-dev libevent-dev libconfig-dev \
 	   libsnmp-dev liblua5.4-dev nftables iproute2 conntrack \
 	   snmpd snmp snmptrapd smitools \
 	   redis-server memcached postgresql openssl \
+	   prometheus-alertmanager python3-aiosmtpd \
 	   perl curl python3 procps psmisc
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

@@ -24,7 +24,7 @@ usage(void)
 	    "  show [--json]                       services and servers\n"
 	    "  set weight SERVICE SERVER WEIGHT    0..65535, or config\n"
 	    "  enable|disable|drain SERVICE SERVER\n"
-	    "  events [--json]                     stream events\n"
+	    "  events [--json] [--since SEQ]       stream events (after SEQ)\n"
 	    "SERVER is addr:port or [v6addr]:port.  SOCKET defaults to "
 	    "$LVSMON_SOCKET or %s.\n", DEFAULT_SOCKET);
 	exit(2);
