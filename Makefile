@@ -96,7 +96,8 @@ DEB_PKGS = gcc make pkg-config libc6-dev libevent-dev libconfig-dev \
 	   libnl-route-3-dev libjson-c-dev libpcre2-dev libcmocka-dev \
 	   libsnmp-dev liblua5.4-dev nftables iproute2 conntrack \
 	   snmpd snmp snmptrapd smitools \
-	   redis-server memcached postgresql openssl \
+	   redis-server redis-tools memcached postgresql openssl \
+	   monitoring-plugins-basic dnsmasq-base \
 	   prometheus-alertmanager python3-aiosmtpd \
 	   perl curl python3 procps psmisc
 deps:

@@ -323,14 +323,14 @@ exec_done(const struct chk_spawn_result *r, void *arg)
 
 	/* Whatever a program says after we sent it TERM is no verdict. */
 	if (r->timed_out) {
-		probe_done(p, CHK_V_FAIL, -1, CHK_R_UNKNOWN,
+		probe_done(p, CHK_V_UNKNOWN, -1, CHK_R_UNKNOWN,
 		    "exec: killed at timeout after %u ms%s%s",
 		    r->duration_ms, line[0] != '\0' ? ": " : "", line);
 		return;
 	}
 	if (!r->exited) {
 		sig = r->signo > 0 ? sigabbrev_np(r->signo) : NULL;
-		probe_done(p, CHK_V_FAIL, -1, CHK_R_UNKNOWN,
+		probe_done(p, CHK_V_UNKNOWN, -1, CHK_R_UNKNOWN,
 		    "exec: killed by SIG%s%s%s", sig != NULL ? sig : "?",
 		    line[0] != '\0' ? ": " : "", line);
 		return;
@@ -360,7 +360,7 @@ exec_done(const struct chk_spawn_result *r, void *arg)
 		probe_done(p, CHK_V_FAIL, -1, CHK_R_CRITICAL, "%s", line);
 		break;
 	default:
-		probe_done(p, CHK_V_FAIL, -1, CHK_R_UNKNOWN, "%s", line);
+		probe_done(p, CHK_V_UNKNOWN, -1, CHK_R_UNKNOWN, "%s", line);
 		break;
 	}
 }
@@ -464,7 +464,7 @@ exec_start(struct probe *p)
 		/* A missing or non-executable program is the check's
 		   answer, not an internal failure: report it as UNKNOWN. */
 		if (rc == -ENOENT || rc == -EACCES || rc == -ENOEXEC) {
-			probe_done(p, CHK_V_FAIL, -1, CHK_R_UNKNOWN,
+			probe_done(p, CHK_V_UNKNOWN, -1, CHK_R_UNKNOWN,
 			    "exec: %s: %s", cf->command,
 			    strerrorname_np(-rc));
 			return 0;

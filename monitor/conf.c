@@ -149,7 +149,7 @@ check_type(const config_setting_t *specific, const config_setting_t *inherited,
 {
 	const config_setting_t	*s = NULL;
 	const char		*name;
-	char			 list[128] = "";
+	char			 list[512] = "";
 
 	if (specific != NULL)
 		s = config_setting_get_member(specific, "type");

@@ -262,7 +262,7 @@ dispatch(struct client *c, char *line, struct evbuffer *out, struct err *e)
 		if (strcmp(cmd->name, argv[0]) == 0)
 			break;
 	if (cmd->name == NULL) {
-		char	list[128] = "";
+		char	list[512] = "";
 
 		for (cmd = ctl_commands; cmd->name != NULL; cmd++)
 			snprintf(list + strlen(list), sizeof(list) -

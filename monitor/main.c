@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "alert.h"
+#include "checkers/spawn.h"
 #include "apply.h"
 #include "control.h"
 #include "event.h"
@@ -146,6 +147,10 @@ out:
 	for (size_t i = 0; i < 2; i++)
 		if (sigs[i] != NULL)
 			event_free(sigs[i]);
+	/* plugins and alert scripts cancelled above are still being reaped
+	   on this loop: bounded, and no zombie outlives the daemon */
+	if (base != NULL)
+		chk_spawn_drain(base, 1000);
 	if (base != NULL)
 		event_base_free(base);
 	mon_model_free(&m);

@@ -52,6 +52,9 @@ struct mon_real {
 	struct timespec		 last_change;	/* CLOCK_REALTIME of the last
 						   state or admin change */
 	uint64_t		 changes;	/* number of state changes */
+	uint64_t		 unknowns;	/* verdicts that could not tell */
+	int			 decided;	/* has had an ok or fail verdict
+						   (the first one is decisive) */
 	uint32_t		 eff_weight;	/* what the kernel should have */
 
 	/* runtime, written by apply.c (mon_apply_refresh) */

@@ -73,6 +73,7 @@ const struct chk_reason_info chk_reasons[CHK_R__COUNT] = {
 const char *const chk_verdict_names[CHK_V__COUNT] = {
 	[CHK_V_OK]	= "ok",
 	[CHK_V_FAIL]	= "fail",
+	[CHK_V_UNKNOWN]	= "unknown",
 };
 
 const struct probe_type *

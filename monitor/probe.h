@@ -54,6 +54,8 @@
 enum chk_verdict {
 	CHK_V_OK = 0,		/* counts toward rise */
 	CHK_V_FAIL,		/* counts toward fall */
+	CHK_V_UNKNOWN,		/* the check could not tell (a plugin's
+				   UNKNOWN, killed): no state change, counted */
 	CHK_V__COUNT
 };
 

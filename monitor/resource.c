@@ -96,6 +96,8 @@ mon_rs_init(struct mon_real *rs)
 	rs->last_reason = CHK_R_NONE;
 	rs->last_verdict = CHK_V_FAIL;
 	rs->last_msg[0] = '\0';
+	rs->unknowns = 0;
+	rs->decided = 0;
 	rs->changes = 0;
 	rs->kernel_weight = -1;
 	clock_gettime(CLOCK_REALTIME, &rs->last_change);
@@ -143,10 +145,11 @@ mon_rs_verdict(struct mon_real *rs, int ok, int weight_hint, int reason,
     const char *msg, unsigned duration_ms)
 {
 	const struct probe	*p = rs->probe;
-	int			 first = rs->last_reason == CHK_R_NONE;
+	int			 first = !rs->decided;
 	enum mon_rs_state	 to = rs->state;
 	struct mon_event	 cev = { .type = MON_EV_CHECK };
 
+	rs->decided = 1;
 	rs->last_reason = reason;
 	rs->last_verdict = ok ? CHK_V_OK : CHK_V_FAIL;
 	rs->last_duration_ms = duration_ms;
@@ -203,6 +206,19 @@ mon_rs_verdict(struct mon_real *rs, int ok, int weight_hint, int reason,
 		rs->check_weight = weight_hint < 0 ? -1 : weight_hint;
 		reweigh(rs);
 	}
+}
+
+void
+mon_rs_unknown(struct mon_real *rs, int reason, const char *msg,
+    unsigned duration_ms)
+{
+	rs->unknowns++;
+	rs->last_reason = reason;
+	rs->last_verdict = CHK_V_UNKNOWN;
+	rs->last_duration_ms = duration_ms;
+	snprintf(rs->last_msg, sizeof(rs->last_msg), "%s", msg);
+	mon_debug("real %s/%s: check %s could not tell in %u ms: %s",
+	    rs->svc->name, rs->key, rs->probe->type->name, duration_ms, msg);
 }
 
 void

@@ -72,6 +72,13 @@ struct probe;
 void	mon_rs_verdict(struct mon_real *rs, int ok, int weight_hint,
 	    int reason, const char *msg, unsigned duration_ms);
 
+/*
+ * A run that could not tell (CHK_V_UNKNOWN: a plugin's UNKNOWN, a killed
+ * plugin): recorded and counted, the state and the rise/fall count stay.
+ */
+void	mon_rs_unknown(struct mon_real *rs, int reason, const char *msg,
+	    unsigned duration_ms);
+
 /* The one writer of rs->state. */
 void	mon_rs_set_state(struct mon_real *rs, enum mon_rs_state to,
 	    int reason, const char *msg);

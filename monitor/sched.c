@@ -103,8 +103,11 @@ run_end(struct probe *p, const struct probe_result *r)
 	p->run = NULL;
 	evtimer_del(p->ev_timeout);
 	dur = (unsigned)((ts_us(now) - ts_us(p->started)) / 1000);
-	mon_rs_verdict(p->rs, r->verdict == CHK_V_OK, r->weight_hint,
-	    r->reason, r->msg, dur);
+	if (r->verdict == CHK_V_UNKNOWN)
+		mon_rs_unknown(p->rs, r->reason, r->msg, dur);
+	else
+		mon_rs_verdict(p->rs, r->verdict == CHK_V_OK,
+		    r->weight_hint, r->reason, r->msg, dur);
 
 	/* fixed rate; a run longer than the interval pushes the next one */
 	next = ts_add_ms(p->planned, p->interval_ms);

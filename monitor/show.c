@@ -69,6 +69,8 @@ real_json(const struct mon_real *rs)
 	json_object_object_add(o, "last_change", json_object_new_string(t));
 	json_object_object_add(o, "changes",
 	    json_object_new_int64((int64_t)rs->changes));
+	json_object_object_add(o, "unknowns",
+	    json_object_new_int64((int64_t)rs->unknowns));
 	json_object_object_add(o, "id", json_object_new_int64(rs->id));
 	return o;
 }

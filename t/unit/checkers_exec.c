@@ -245,7 +245,7 @@ unknown_and_odd_codes_are_unknown(void **state)
 			    "exit ${LVSMON_WEIGHT}", "");
 
 	run(c, p);	/* weight 5: exit 5 */
-	assert_int_equal(c->res.verdict, CHK_V_FAIL);
+	assert_int_equal(c->res.verdict, CHK_V_UNKNOWN);
 	assert_int_equal(c->res.reason, CHK_R_UNKNOWN);
 	/* stdout was empty: stderr's first line */
 	assert_string_equal(c->res.msg, "UNKNOWN - bad args");
@@ -272,7 +272,7 @@ a_hung_plugin_is_killed_before_the_deadline(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
 	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
-	assert_int_equal(c->res.verdict, CHK_V_FAIL);
+	assert_int_equal(c->res.verdict, CHK_V_UNKNOWN);
 	assert_int_equal(c->res.reason, CHK_R_UNKNOWN);
 	assert_non_null(strstr(c->res.msg, "exec: killed at timeout after "));
 	assert_non_null(strstr(c->res.msg, ": started"));
@@ -367,7 +367,7 @@ a_missing_program_is_unknown(void **state)
 	    "  real_servers = ( { address = \"198.51.100.11\"; } ); }", &e), 0);
 	p = probe_of(c, "web", "198.51.100.11:80");
 	run(c, p);
-	assert_int_equal(c->res.verdict, CHK_V_FAIL);
+	assert_int_equal(c->res.verdict, CHK_V_UNKNOWN);
 	assert_int_equal(c->res.reason, CHK_R_UNKNOWN);
 	assert_string_equal(c->res.msg, "exec: /nonexistent/check: ENOENT");
 }

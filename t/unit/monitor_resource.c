@@ -222,6 +222,27 @@ a_weight_asked_by_the_check_applies_below_an_operators(void **state)
 }
 
 static void
+an_unknown_verdict_changes_no_state_and_is_counted(void **state)
+{
+	(void)state;
+	mon_rs_unknown(&rs, CHK_R_INTERNAL, "exec: killed by SIGKILL", 5);
+	assert_int_equal(rs.state, MON_RS_DOWN);
+	assert_int_equal(rs.unknowns, 1);
+	assert_string_equal(rs.last_msg, "exec: killed by SIGKILL");
+	/* it did not spend the first, decisive verdict */
+	ok();
+	assert_int_equal(rs.state, MON_RS_UP);
+	ko();
+	mon_rs_unknown(&rs, CHK_R_INTERNAL, "?", 5);
+	mon_rs_unknown(&rs, CHK_R_INTERNAL, "?", 5);
+	assert_int_equal(rs.state, MON_RS_FALLING);
+	ko();
+	assert_int_equal(rs.state, MON_RS_FALLING);	/* 2 of fall 3 */
+	assert_int_equal(rs.unknowns, 3);
+	assert_int_equal(nev, 3);	/* up, its weight, falling */
+}
+
+static void
 admin_change_is_an_event_with_old_and_new(void **state)
 {
 	(void)state;
@@ -265,6 +286,7 @@ main(void)
 		T(rise_one_goes_straight_up),
 		T(admin_states_and_weight_override_set_the_effective_weight),
 		T(a_weight_asked_by_the_check_applies_below_an_operators),
+		T(an_unknown_verdict_changes_no_state_and_is_counted),
 		T(admin_change_is_an_event_with_old_and_new),
 		T(reason_and_state_tables_are_complete),
 	};
