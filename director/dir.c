@@ -33,9 +33,10 @@ dir_backend_find(const char *name)
 }
 
 /*
- * When the family is missing, "modprobe ip_vs" runs once and is waited
- * for (at most 5 s, usually a few ms): auto is asked once, at start,
- * before the loop serves anything, so the wait blocks nothing else.
+ * The lookup may load ip_vs (its genl alias); when the family is still
+ * missing, "modprobe ip_vs" runs once and is waited for (at most 5 s,
+ * usually a few ms).  Both block: auto is asked once, at start, before
+ * the loop serves anything, so the wait holds nothing else up.
  */
 const struct dir_backend_ops *
 dir_backend_auto(char *why, size_t whylen)

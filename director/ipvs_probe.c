@@ -1,10 +1,12 @@
 /*
  * director/ipvs_probe.c - is the kernel's IPVS there?  The question "auto"
  * and the ipvs backend's "available" ask: does the generic-netlink
- * controller know a family named "IPVS".  The lookup changes nothing and
- * loads no module (ip_vs declares no genl family alias, so the controller
- * cannot autoload it); dir_ipvs_modprobe() loads it, as ipvsadm and
- * keepalived do.
+ * controller know a family named "IPVS".  Where ip_vs is a module with the
+ * alias net-pf-16-proto-16-family-IPVS (Debian's 6.1 has it) the lookup
+ * itself makes the kernel load it (request_module, waited for in the
+ * kernel).  When the family is still missing (autoloading off, an older
+ * module), dir_ipvs_modprobe() runs modprobe, as ipvsadm and keepalived
+ * do.
  */
 #include <errno.h>
 #include <signal.h>

@@ -18,7 +18,9 @@
 #                by default it goes to this script's stderr
 #
 # Passed into the guest: LVSMON_BUILD, ASAN_OPTIONS, UBSAN_OPTIONS,
-# LSAN_OPTIONS, CMOCKA_MESSAGE_OUTPUT, LVSMON_VM_* and BENCH_* when set.
+# LSAN_OPTIONS, CMOCKA_MESSAGE_OUTPUT, LVSMON_VM_* and BENCH_* when set
+# (absolute paths under /tmp /var /run /root, which the guest has of its
+# own, become /host/PATH; so does the tree when it lives there).
 # Exit 2 (with "vm: why" on stderr) when the guest cannot be had here;
 # 125 when it booted but gave no RC line (console tail on stderr).
 set -u
@@ -65,11 +67,23 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The guest has its own /tmp /var /run /root: a host path under one of
+# them is read through the share, at /host/PATH.
+gpath()
 {
-	echo "cd $(printf '%q' "$SRC") || exit 96"
+	case $1 in
+	/tmp|/tmp/*|/var|/var/*|/run|/run/*|/root|/root/*) echo "/host$1" ;;
+	*) echo "$1" ;;
+	esac
+}
+{
+	echo "cd $(printf '%q' "$(gpath "$SRC")") || exit 96"
 	for v in LVSMON_BUILD ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS \
 	    CMOCKA_MESSAGE_OUTPUT $(compgen -v | grep -E '^(LVSMON_VM_|BENCH_)'); do
-		[ -n "${!v+x}" ] && echo "export $v=$(printf '%q' "${!v}")"
+		[ -n "${!v+x}" ] || continue
+		val=${!v}
+		[ "${val:0:1}" = / ] && val=$(gpath "$val")
+		echo "export $v=$(printf '%q' "$val")"
 	done
 	printf 'exec bash'
 	printf ' %q' "$@"
