@@ -120,6 +120,7 @@ test: deps
 	@$(MAKE) --no-print-directory MODE=san build
 	@LVSMON_BUILD=$(CURDIR)/build-san CMOCKA_MESSAGE_OUTPUT=TAP \
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/t/lsan.supp \
 	    prove -j2 --timer $(UNIT_SRC:t/unit/%.c=build-san/t/unit/%) t/e2e/*.t
 
 unit: san

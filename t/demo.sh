@@ -5,7 +5,24 @@
 # Each step is a function, so later features (SNMP, Lua checks, alerts) add
 # a step and a line in main().  Needs root; runs build/ (LVSMON_BUILD).
 T=$(cd "$(dirname "$0")" && pwd)
+# Every helper (lab, snmpd) adds its cleanup here; one trap runs them all,
+# also on Ctrl-C.
+T_EXIT_HOOKS=()
+_demo_exit()
+{
+	local rc=$? h
+	for h in "${T_EXIT_HOOKS[@]}"; do
+		"$h" || true
+	done
+	exit "$rc"
+}
+trap _demo_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 . "$T/lab.sh"
+. "$T/snmp.sh"
+PATH=$PATH:/usr/sbin
+SNMP=""
 
 P=demo$$
 R1=198.51.100.11:8080 R2=198.51.100.12:8080 R3=198.51.100.13:8080
@@ -84,9 +101,19 @@ EOF
 
 demo_config()
 {
+	local global
 	step "The configuration"
 	CONF=$(lab_dir "$P")/lvsmond.conf
-	{ lab_conf_global "$P" auto; cat <<EOF
+	ALERTS=$(lab_dir "$P")/alerts.txt
+	# a private snmpd (its own ports and AgentX socket): the demo never
+	# touches a system snmpd
+	if command -v snmpd >/dev/null && snmp_up >/dev/null 2>&1; then
+		SNMP=1
+		global=$(snmp_conf_global "$P" auto)
+	else
+		global=$(lab_conf_global "$P" auto)
+	fi
+	{ echo "$global"; cat <<EOF
 services = (
   { name = "web"; address = "203.0.113.10"; port = 80; protocol = "tcp";
     scheduler = "wrr"; forward = "nat";
@@ -95,7 +122,20 @@ services = (
     real_servers = (
       { address = "198.51.100.11"; port = 8080; weight = 100; },
       { address = "198.51.100.12"; port = 8080; weight = 50; },
-      { address = "198.51.100.13"; port = 8080; weight = 50; } ); }
+      # rs3 is checked by a few lines of Lua instead
+      { address = "198.51.100.13"; port = 8080; weight = 50;
+        check = { type = "lua"; code = "
+          function check(t)
+            local url = 'http://' .. t.address .. ':' .. t.port .. '/health'
+            local status, body = lvsmon.http_get(url, { timeout = 400 })
+            if status == 200 then return true, nil, 'lua: healthy' end
+            return false, nil, 'lua: ' .. tostring(status or body)
+          end"; }; } ); }
+);
+# a mon-style alert script (t/tools/file.alert writes what mail.alert mails)
+alerts = (
+  { type = "exec"; command = "$T/tools/file.alert"; args = ["$ALERTS"];
+    alertafter = 3; upalert = true; }
 );
 EOF
 	} >"$CONF"
@@ -147,6 +187,39 @@ demo_failure()
 	lab_wait_state "$P" 15 web up "$R3" || die "rs3 did not come back"
 	sleep 0.2
 	shown "lvsmonctl events   (continued)" tail -n +"$((seen + 1))" "$ev"
+}
+
+demo_snmp()
+{
+	local tool
+	[ -n "$SNMP" ] || { step "SNMP (skipped: no snmpd here)"; return; }
+	step "The same, polled with SNMP: the LVS-MIB over AgentX"
+	say "lvsmond is an AgentX subagent of snmpd. Old pollers keep their" \
+	    "OIDs (enterprises.8225.4711, net-snmp-lvs' LVS-MIB); the lvsmon" \
+	    "tables add health, admin state, reasons and IPv6."
+	tool="snmpwalk -v2c -c public udp:127.0.0.1:$SNMPD_PORT"
+	shown "$tool lvsmonRealState" snmp_env snmpwalk -v2c -c public \
+	    "udp:127.0.0.1:$SNMPD_PORT" LVS-MIB::lvsmonRealState
+	shown "$tool lvsmonRealLastMessage" snmp_env snmpwalk -v2c -c public \
+	    "udp:127.0.0.1:$SNMPD_PORT" LVS-MIB::lvsmonRealLastMessage
+	shown "snmpget ... .1.3.6.1.4.1.8225.4711.17.1.10.1 (lvsServiceStatsConns)" \
+	    snmp_env snmpget -v2c -c public "udp:127.0.0.1:$SNMPD_PORT" \
+	    .1.3.6.1.4.1.8225.4711.17.1.10.1
+	say "When rs3 failed, snmptrapd received lvsmonRealStateChange:"
+	# the trap whose lvsmonRealState.1.3 (.100.3.1.5.1.3) says down
+	grep -m1 '8225\.4711\.100\.3\.1\.5\.1\.3 = INTEGER: down' \
+	    "$(snmp_traps)" | tr '|' '\n' | sed 1,2d | while read -r oid rest; do
+		printf '    %s %s\n' "$(snmp_env snmptranslate "$oid" \
+		    2>/dev/null || echo "$oid")" "$rest"
+	done | head -14
+}
+
+demo_alerts()
+{
+	step "The alarm, where the NOC already looks"
+	say "An unmodified mon-style alert script got the failure after 3 bad" \
+	    "checks, and an up-alert when rs3 came back:"
+	sed 's/^/    /' "$ALERTS" 2>/dev/null | head -20
 }
 
 demo_drain()
@@ -209,6 +282,8 @@ main()
 	demo_start
 	demo_traffic
 	demo_failure
+	demo_snmp
+	demo_alerts
 	demo_drain
 	demo_weight
 	demo_end
