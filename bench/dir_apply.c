@@ -1,9 +1,10 @@
 /*
- * bench/dir_apply.c - what the nft backend costs: sync, one weight change,
+ * bench/dir_apply.c - what a backend costs: sync, one weight change,
  * a batch of changes, read_stats, at S services x R reals.
  *
- *   ip netns exec NS build/bench/dir_apply [-s S] [-r R] [-n N]
+ *   ip netns exec NS build/bench/dir_apply [-b nft|ipvs] [-s S] [-r R] [-n N]
  *   bench/apply-nft.sh [ARGS]      (makes and removes the namespace)
+ *   bench/ipvs-apply.sh            (both backends in the IPVS guest)
  *
  * Without -s: 100 then 1,000 services (10 reals each), and the ratio.
  * -n: single changes measured (default 200).  Prints figures, never
@@ -167,10 +168,12 @@ fail:
 	return -1;
 }
 
+static const char *bname = "nft";
+
 static void
 print(unsigned s, unsigned r, unsigned n, const struct fig *f)
 {
-	printf("%u services x %u reals (nft, wrr):\n", s, r);
+	printf("%u services x %u reals (%s, wrr):\n", s, r, bname);
 	printf("  initial sync (empty kernel)          %9.2f ms\n", f->sync0);
 	printf("  re-sync, new instance (adoption)     %9.2f ms\n", f->resync);
 	printf("  one weight change, median of %-4u    %9.3f ms\n", n,
@@ -179,28 +182,34 @@ print(unsigned s, unsigned r, unsigned n, const struct fig *f)
 	printf("  %zu weight changes in one apply()  %9.2f ms\n", f->nbatch,
 	    f->batch);
 	printf("  read_stats (whole table, counters)   %9.2f ms\n", f->read);
-	printf("  flush (delete both tables)           %9.2f ms\n", f->flush);
+	printf("  flush (%-28s) %9.2f ms\n", strcmp(bname, "nft") == 0 ?
+	    "delete both tables" : "whole table", f->flush);
 }
 
 int
 main(int argc, char **argv)
 {
-	const struct dir_backend_ops *ops = dir_backend_find("nft");
+	const struct dir_backend_ops *ops;
 	unsigned s = 0, r = 10, n = 200;
 	struct fig small, big;
 	struct stat a, b;
 	int c;
 
-	while ((c = getopt(argc, argv, "s:r:n:")) != -1) {
+	while ((c = getopt(argc, argv, "b:s:r:n:")) != -1) {
 		switch (c) {
+		case 'b': bname = optarg; break;
 		case 's': s = (unsigned)atoi(optarg); break;
 		case 'r': r = (unsigned)atoi(optarg); break;
 		case 'n': n = (unsigned)atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: dir_apply [-s S] [-r R] "
-			    "[-n N]\n");
+			fprintf(stderr, "usage: dir_apply [-b nft|ipvs] [-s S] "
+			    "[-r R] [-n N]\n");
 			return 2;
 		}
+	}
+	if ((ops = dir_backend_find(bname)) == NULL) {
+		fprintf(stderr, "dir_apply: no backend %s\n", bname);
+		return 2;
 	}
 	if (r == 0 || n == 0) {
 		fprintf(stderr, "dir_apply: -r and -n must be > 0\n");
