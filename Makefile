@@ -98,6 +98,7 @@ DEB_PKGS = gcc make pkg-config libc6-dev libevent-dev libconfig-dev \
 	   snmpd snmp snmptrapd smitools \
 	   redis-server redis-tools memcached postgresql openssl \
 	   monitoring-plugins-basic dnsmasq-base \
+	   qemu-system-x86 busybox-static ipvsadm cpio xz-utils kmod \
 	   prometheus-alertmanager python3-aiosmtpd \
 	   perl curl python3 procps psmisc
 deps:
