@@ -5,22 +5,18 @@
 #include <errno.h>
 
 #include "control.h"
-#include "log.h"
 #include "resource.h"
 #include "state.h"
 
 /*
  * What an operator sets must outlive a restart.  The change is already in
- * effect; a state file that cannot be written is logged, not undone.
+ * effect; the file is written after this loop turn (state.h), and one that
+ * cannot be written is logged, not undone.
  */
 static void
 persist(struct mon_model *m)
 {
-	struct err	e = { "" };
-
-	if (m->global.state_file != NULL &&
-	    mon_state_save(m, m->global.state_file, &e) < 0)
-		mon_error("lvsmond: %s", e.msg);
+	mon_state_dirty(m);
 }
 
 static int

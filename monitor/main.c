@@ -123,6 +123,10 @@ main(int argc, char **argv)
 		mon_error("lvsmond: cannot watch signals");
 		goto out;
 	}
+	if (mon_state_defer_open(&m, base) < 0) {
+		mon_error("lvsmond: out of memory");
+		goto out;
+	}
 	if (mon_apply_open(&m, base, &e) < 0 ||
 	    mon_alert_open(&m, base, &e) < 0 ||
 	    mon_control_open(&m, base, m.global.control_socket, &e) < 0 ||
@@ -140,6 +144,7 @@ main(int argc, char **argv)
 out:
 	mon_sched_stop(&m);
 	mon_control_close();
+	mon_state_defer_close();
 	snmp_subagent_close();
 	mon_alert_close();
 	mon_apply_close();

@@ -156,6 +156,64 @@ mon_state_load(struct mon_model *m, const char *path)
 	return bad ? -EINVAL : 0;
 }
 
+static struct {
+	struct event		*ev;
+	struct mon_model	*m;
+	int			 pending;
+} defer;
+
+static void
+save_now(struct mon_model *m)
+{
+	struct err	e = { "" };
+
+	if (m->global.state_file != NULL &&
+	    mon_state_save(m, m->global.state_file, &e) < 0)
+		mon_error("lvsmond: %s", e.msg);
+}
+
+static void
+on_save(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	defer.pending = 0;
+	save_now(defer.m);
+}
+
+int
+mon_state_defer_open(struct mon_model *m, struct event_base *base)
+{
+	defer.m = m;
+	if ((defer.ev = event_new(base, -1, 0, on_save, NULL)) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+void
+mon_state_defer_close(void)
+{
+	if (defer.pending)
+		save_now(defer.m);	/* nothing set by hand is lost */
+	if (defer.ev != NULL)
+		event_free(defer.ev);
+	memset(&defer, 0, sizeof(defer));
+}
+
+void
+mon_state_dirty(struct mon_model *m)
+{
+	if (defer.ev == NULL || defer.m != m) {
+		save_now(m);
+		return;
+	}
+	if (!defer.pending) {
+		defer.pending = 1;
+		event_active(defer.ev, 0, 0);
+	}
+}
+
 int
 mon_state_save(const struct mon_model *m, const char *path, struct err *e)
 {

@@ -5,6 +5,8 @@
 #ifndef MON_STATE_H
 #define MON_STATE_H
 
+#include <event2/event.h>
+
 #include "model.h"
 
 /*
@@ -14,6 +16,15 @@
  * unreadable (logged with file:line, skipped), or -ENOMEM.
  */
 int	mon_state_load(struct mon_model *m, const char *path);
+
+/*
+ * Save after the current loop turn: an operator's command first reaches
+ * the kernel (apply.c's batch was queued before), then the file is written.
+ * Without mon_state_defer_open() (tests), mon_state_dirty() saves at once.
+ */
+int	mon_state_defer_open(struct mon_model *m, struct event_base *base);
+void	mon_state_defer_close(void);
+void	mon_state_dirty(struct mon_model *m);
 
 /* Write the file atomically (tmp, fsync, rename). */
 int	mon_state_save(const struct mon_model *m, const char *path,
