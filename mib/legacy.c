@@ -146,6 +146,19 @@ real_value(const struct mib_real *mr, unsigned col,
 	return 0;
 }
 
+/* mib_table_get() passes rows untyped */
+static int
+svc_value_any(const void *row, unsigned col, netsnmp_variable_list *vb)
+{
+	return svc_value(row, col, vb);
+}
+
+static int
+real_value_any(const void *row, unsigned col, netsnmp_variable_list *vb)
+{
+	return real_value(row, col, vb);
+}
+
 static int
 table_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
     netsnmp_agent_request_info *ri, netsnmp_request_info *requests)
@@ -155,25 +168,7 @@ table_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 	(void)h;
 	if (ri->mode != MODE_GET)
 		return SNMP_ERR_NOERROR;
-	mib_refresh();
-	for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
-		void				*row;
-		netsnmp_table_request_info	*ti;
-		int				 rc;
-
-		if (r->processed)
-			continue;
-		row = netsnmp_container_table_row_extract(r);
-		ti = netsnmp_extract_table_info(r);
-		if (row == NULL || ti == NULL) {
-			netsnmp_set_request_error(ri, r, SNMP_NOSUCHINSTANCE);
-			continue;
-		}
-		rc = is_real ? real_value(row, ti->colnum, r->requestvb) :
-		    svc_value(row, ti->colnum, r->requestvb);
-		if (rc < 0)
-			netsnmp_set_request_error(ri, r, SNMP_NOSUCHOBJECT);
-	}
+	mib_table_get(ri, requests, is_real ? real_value_any : svc_value_any);
 	return SNMP_ERR_NOERROR;
 }
 

@@ -271,6 +271,28 @@ recount(void)
 }
 
 void
+mib_table_get(netsnmp_agent_request_info *ri,
+    netsnmp_request_info *requests, mib_value_fn fn)
+{
+	mib_refresh();
+	for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
+		void				*row;
+		netsnmp_table_request_info	*ti;
+
+		if (r->processed)
+			continue;
+		row = netsnmp_container_table_row_extract(r);
+		ti = netsnmp_extract_table_info(r);
+		if (row == NULL || ti == NULL) {
+			netsnmp_set_request_error(ri, r, SNMP_NOSUCHINSTANCE);
+			continue;
+		}
+		if (fn(row, ti->colnum, r->requestvb) < 0)
+			netsnmp_set_request_error(ri, r, SNMP_NOSUCHOBJECT);
+	}
+}
+
+void
 mib_refresh(void)
 {
 	struct timespec	now;

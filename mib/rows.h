@@ -80,6 +80,18 @@ int	mib_svc_value(const struct mib_svc *ms, unsigned col,
 int	mib_real_value(const struct mib_real *mr, unsigned col,
 	    netsnmp_variable_list *vb);
 
+/*
+ * Answer a GET on a table_container table: refresh the counters once, then
+ * for each request set its value with svc_fn or real_fn (by is_real) on the
+ * row the container found; noSuchInstance without a row, noSuchObject for
+ * a column the function does not know.  Shared by the historical and the
+ * lvsmon tables, which differ only in their columns.
+ */
+typedef int (*mib_value_fn)(const void *row, unsigned col,
+    netsnmp_variable_list *vb);
+void	mib_table_get(netsnmp_agent_request_info *ri,
+	    netsnmp_request_info *requests, mib_value_fn fn);
+
 /* Helpers for values. */
 void	mib_set_int(netsnmp_variable_list *vb, u_char type, long v);
 void	mib_set_c64(netsnmp_variable_list *vb, uint64_t v);
