@@ -100,6 +100,7 @@ mon_rs_init(struct mon_real *rs)
 	rs->decided = 0;
 	rs->changes = 0;
 	rs->kernel_weight = -1;
+	mon_ws_init(&rs->ws);
 	clock_gettime(CLOCK_REALTIME, &rs->last_change);
 	rs->eff_weight = mon_rs_weight(rs);
 }
@@ -238,6 +239,19 @@ mon_rs_set_admin(struct mon_real *rs, enum mon_admin to)
 	ev.svc = rs->svc;
 	ev.rs = rs;
 	ev.msg = "";
+	mon_event_emit(&ev);
+	reweigh(rs);
+}
+
+void
+mon_rs_sources_changed(struct mon_real *rs, const char *msg)
+{
+	struct mon_event	ev = { .type = MON_EV_SOURCE };
+
+	mon_info("real %s/%s: %s", rs->svc->name, rs->key, msg);
+	ev.svc = rs->svc;
+	ev.rs = rs;
+	ev.msg = msg;
 	mon_event_emit(&ev);
 	reweigh(rs);
 }
