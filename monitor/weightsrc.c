@@ -192,8 +192,10 @@ merge(struct mon_ws_said *into, const struct mon_ws_said *s)
 
 	if (s->oper != MON_WS_OPER_NONE)
 		into->oper = s->oper;
+	/* ready only undoes drain and maint: kept as "nothing said" */
 	if (s->admin != MON_WS_ADMIN_NONE)
-		into->admin = s->admin;
+		into->admin = s->admin == MON_WS_READY ? MON_WS_ADMIN_NONE :
+		    s->admin;
 	if (s->pct >= 0 || s->abs >= 0) {
 		into->pct = s->pct;
 		into->abs = s->abs;
