@@ -80,6 +80,8 @@ static const struct mon_directive global_directives[] = {
 	  .offset = offsetof(struct mon_global, log_level),
 	  .enums = log_levels, .ndef = 0 },
 	{ .key = "snmp", .type = MON_D_OTHER },
+	{ .key = "maintenance_dir", .type = MON_D_STRING,
+	  .offset = offsetof(struct mon_global, maintenance_dir) },
 	{ .key = NULL }
 };
 
@@ -109,6 +111,8 @@ static const struct mon_directive service_directives[] = {
 	{ .key = "forward", .type = MON_D_ENUM, .enums = forwards,
 	  .offset = offsetof(struct conf_service, fwd), .ndef = DIR_FWD_NAT },
 	{ .key = "check", .type = MON_D_OTHER },
+	{ .key = "agent", .type = MON_D_OTHER },	/* weightsrc.c */
+	{ .key = "weight_file", .type = MON_D_OTHER },
 	{ .key = "real_servers", .type = MON_D_OTHER },
 	MON_ALERT_OVERRIDE_KEYS,
 	{ .key = NULL }
@@ -131,6 +135,8 @@ static const struct mon_directive real_directives[] = {
 	  .offset = offsetof(struct conf_real, weight),
 	  .min = 0, .max = DIR_WEIGHT_MAX, .ndef = 1 },
 	{ .key = "check", .type = MON_D_OTHER },
+	{ .key = "agent", .type = MON_D_OTHER },	/* weightsrc.c */
+	{ .key = "weight_file", .type = MON_D_OTHER },
 	MON_ALERT_OVERRIDE_KEYS,
 	{ .key = NULL }
 };
@@ -284,8 +290,12 @@ load_real(struct mon_service *svc, struct mon_real *rs,
 			return mon_conf_err(e, rset, where, NULL,
 			    "duplicate real server (first at line %d)",
 			    o->line);
-	return probe_build(rs, config_setting_get_member(rset, "check"), sc,
-	    where, &rs->probe, e);
+	if ((rc = probe_build(rs, config_setting_get_member(rset, "check"), sc,
+	    where, &rs->probe, e)) < 0)
+		return rc;
+	/* rset's parent is real_servers, whose parent is the service */
+	return mon_ws_conf_real(rs, rset, config_setting_parent(
+	    config_setting_parent(rset)), where, e);
 }
 
 static int

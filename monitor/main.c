@@ -127,7 +127,10 @@ main(int argc, char **argv)
 		mon_error("lvsmond: out of memory");
 		goto out;
 	}
-	if (mon_apply_open(&m, base, &e) < 0 ||
+	/* weight files and the maintenance directory before the packet
+	   core: its first sync then has their weights already */
+	if (mon_ws_watch_open(&m, base, &e) < 0 ||
+	    mon_apply_open(&m, base, &e) < 0 ||
 	    mon_alert_open(&m, base, &e) < 0 ||
 	    mon_control_open(&m, base, m.global.control_socket, &e) < 0 ||
 	    mon_sched_start(&m, base) < 0) {
@@ -143,6 +146,7 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	mon_sched_stop(&m);
+	mon_ws_watch_close();
 	mon_control_close();
 	mon_state_defer_close();
 	snmp_subagent_close();

@@ -13,8 +13,11 @@ mon_model_free(struct mon_model *m)
 	for (size_t i = 0; i < m->nsvcs; i++) {
 		struct mon_service *svc = &m->svcs[i];
 
-		for (size_t j = 0; j < svc->nreals; j++)
+		for (size_t j = 0; j < svc->nreals; j++) {
 			mon_probe_free(svc->reals[j].probe);
+			mon_probe_free(svc->reals[j].agent);
+			mon_ws_free(&svc->reals[j].ws);
+		}
 		free(svc->reals);
 		free(svc->name);
 	}
@@ -23,6 +26,7 @@ mon_model_free(struct mon_model *m)
 	free(m->global.control_socket);
 	free(m->global.state_file);
 	free(m->global.snmp_agentx);
+	free(m->global.maintenance_dir);
 	free(m->file);
 	memset(m, 0, sizeof(*m));
 }

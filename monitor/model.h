@@ -22,6 +22,7 @@
 
 #include "probe.h"
 #include "resource.h"
+#include "weightsrc.h"
 #include "director/dir.h"
 
 struct mon_real {
@@ -36,6 +37,9 @@ struct mon_real {
 						   "[v6]:port" */
 	int			 line;		/* config line, for messages */
 	struct probe		*probe;		/* NULL: no check, always up */
+	struct probe		*agent;		/* `agent`: NULL none; its result
+						   goes to weightsrc.c, never
+						   to rise/fall */
 
 	/* runtime, written by resource.c only */
 	enum mon_rs_state	 state;
@@ -56,6 +60,10 @@ struct mon_real {
 	int			 decided;	/* has had an ok or fail verdict
 						   (the first one is decisive) */
 	uint32_t		 eff_weight;	/* what the kernel should have */
+
+	/* runtime, written by weightsrc.c only: what the agent, the
+	   weight file and the maintenance directory say (path: config) */
+	struct mon_ws		 ws;
 
 	/* runtime, written by apply.c (mon_apply_refresh) */
 	int64_t			 kernel_weight;	/* as read back; -1 unknown */
@@ -101,6 +109,9 @@ struct mon_global {
 						   master's socket; NULL = no
 						   SNMP subagent */
 	unsigned	 snmp_ping_ms;		/* global.snmp.ping_interval */
+	char		*maintenance_dir;	/* a file in it named after a
+						   real puts it in maintenance
+						   (weightsrc.h); NULL none */
 };
 
 struct mon_alerts;

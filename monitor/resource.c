@@ -24,19 +24,35 @@ const char *const mon_admin_names[MON_ADMIN__COUNT] = {
 	[MON_ADMIN_DRAIN]	= "drain",
 };
 
+/*
+ * The one rule (monitor/README.md, "Weight sources"): first what takes a
+ * server out, then the base weight, then the percentages that scale it.
+ */
 uint32_t
 mon_rs_weight(const struct mon_real *rs)
 {
-	if (rs->admin != MON_ADMIN_ENABLED)
+	const struct mon_ws	*ws = &rs->ws;
+	int			 abs;
+
+	/* maintenance: the operator's disable/drain, the agent's maint,
+	   a file in the maintenance directory */
+	if (rs->admin != MON_ADMIN_ENABLED || mon_ws_maint(ws))
 		return 0;
-	if (rs->state == MON_RS_DOWN || rs->state == MON_RS_RISING)
+	/* not serving: health down or rising, the agent's or the weight
+	   file's down; their drain keeps established flows the same way */
+	if (rs->state == MON_RS_DOWN || rs->state == MON_RS_RISING ||
+	    mon_ws_down(ws) || mon_ws_drain(ws))
 		return 0;
-	/* an operator's weight beats the check's, which beats the file's */
+	/* the base: an operator's weight beats a weight file's absolute,
+	   which beats the agent's, which beats the check's (Lua, exec
+	   WARNING); then the agent's and the file's NN% scale it */
 	if (rs->admin_weight >= 0)
-		return (uint32_t)rs->admin_weight;
+		return mon_ws_scale(ws, (uint32_t)rs->admin_weight);
+	if ((abs = mon_ws_absolute(ws)) >= 0)
+		return mon_ws_scale(ws, (uint32_t)abs);
 	if (rs->check_weight >= 0)
-		return (uint32_t)rs->check_weight;
-	return rs->weight;
+		return mon_ws_scale(ws, (uint32_t)rs->check_weight);
+	return mon_ws_scale(ws, rs->weight);
 }
 
 /* Recompute the effective weight; say so if it moved. */
@@ -100,6 +116,7 @@ mon_rs_init(struct mon_real *rs)
 	rs->decided = 0;
 	rs->changes = 0;
 	rs->kernel_weight = -1;
+	mon_ws_init(&rs->ws);
 	clock_gettime(CLOCK_REALTIME, &rs->last_change);
 	rs->eff_weight = mon_rs_weight(rs);
 }
@@ -238,6 +255,19 @@ mon_rs_set_admin(struct mon_real *rs, enum mon_admin to)
 	ev.svc = rs->svc;
 	ev.rs = rs;
 	ev.msg = "";
+	mon_event_emit(&ev);
+	reweigh(rs);
+}
+
+void
+mon_rs_sources_changed(struct mon_real *rs, const char *msg)
+{
+	struct mon_event	ev = { .type = MON_EV_SOURCE };
+
+	mon_info("real %s/%s: %s", rs->svc->name, rs->key, msg);
+	ev.svc = rs->svc;
+	ev.rs = rs;
+	ev.msg = msg;
 	mon_event_emit(&ev);
 	reweigh(rs);
 }

@@ -88,6 +88,13 @@ void	mon_rs_set_admin(struct mon_real *rs, enum mon_admin to);
 /* w = -1 clears the override (back to the configured weight). */
 void	mon_rs_set_weight(struct mon_real *rs, int w);
 
+/*
+ * A weight source of rs (weightsrc.c: agent, weight file, maintenance
+ * directory) says something new: log msg, emit MON_EV_SOURCE with it, and
+ * recompute the effective weight.
+ */
+void	mon_rs_sources_changed(struct mon_real *rs, const char *msg);
+
 /* Weight the kernel should have: pure function of the fields above. */
 uint32_t mon_rs_weight(const struct mon_real *rs);
 

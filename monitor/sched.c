@@ -103,7 +103,9 @@ run_end(struct probe *p, const struct probe_result *r)
 	p->run = NULL;
 	evtimer_del(p->ev_timeout);
 	dur = (unsigned)((ts_us(now) - ts_us(p->started)) / 1000);
-	if (r->verdict == CHK_V_UNKNOWN)
+	if (p == p->rs->agent)
+		mon_ws_agent_done(p->rs, r, dur);	/* never rise/fall */
+	else if (r->verdict == CHK_V_UNKNOWN)
 		mon_rs_unknown(p->rs, r->reason, r->msg, dur);
 	else
 		mon_rs_verdict(p->rs, r->verdict == CHK_V_OK,
@@ -169,6 +171,9 @@ run_start(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A real's probes: its health check and its agent (either may be NULL). */
+#define REAL_PROBES(rs)	{ (rs)->probe, (rs)->agent }
+
 int
 mon_sched_start(struct mon_model *m, struct event_base *base)
 {
@@ -177,24 +182,31 @@ mon_sched_start(struct mon_model *m, struct event_base *base)
 
 	for (size_t s = 0; s < m->nsvcs; s++)
 		for (size_t r = 0; r < m->svcs[s].nreals; r++)
-			n += m->svcs[s].reals[r].probe != NULL;
+			n += (m->svcs[s].reals[r].probe != NULL) +
+			    (m->svcs[s].reals[r].agent != NULL);
 
 	for (size_t s = 0; s < m->nsvcs; s++)
 		for (size_t r = 0; r < m->svcs[s].nreals; r++) {
-			struct probe *p = m->svcs[s].reals[r].probe;
+			struct probe *ps[] = REAL_PROBES(&m->svcs[s].reals[r]);
 
-			if (p == NULL)
-				continue;
-			p->base = base;
-			p->on_done = on_done;
-			p->ev_next = evtimer_new(base, run_start, p);
-			p->ev_timeout = evtimer_new(base, on_timeout, p);
-			if (p->ev_next == NULL || p->ev_timeout == NULL)
-				return -ENOMEM;
-			/* spread the first runs evenly over one interval */
-			p->planned = ts_add_ms(now, (unsigned)
-			    ((uint64_t)p->interval_ms * i++ / n));
-			arm_at(p, p->planned);
+			for (size_t k = 0; k < 2; k++) {
+				struct probe *p = ps[k];
+
+				if (p == NULL)
+					continue;
+				p->base = base;
+				p->on_done = on_done;
+				p->ev_next = evtimer_new(base, run_start, p);
+				p->ev_timeout = evtimer_new(base, on_timeout,
+				    p);
+				if (p->ev_next == NULL || p->ev_timeout == NULL)
+					return -ENOMEM;
+				/* spread the first runs evenly over one
+				   interval */
+				p->planned = ts_add_ms(now, (unsigned)
+				    ((uint64_t)p->interval_ms * i++ / n));
+				arm_at(p, p->planned);
+			}
 		}
 	return 0;
 }
@@ -204,19 +216,23 @@ mon_sched_stop(struct mon_model *m)
 {
 	for (size_t s = 0; s < m->nsvcs; s++)
 		for (size_t r = 0; r < m->svcs[s].nreals; r++) {
-			struct probe *p = m->svcs[s].reals[r].probe;
+			struct probe *ps[] = REAL_PROBES(&m->svcs[s].reals[r]);
 
-			if (p == NULL)
-				continue;
-			if (p->running) {
-				p->type->cancel(p);
-				p->running = 0;
-				p->run = NULL;
+			for (size_t k = 0; k < 2; k++) {
+				struct probe *p = ps[k];
+
+				if (p == NULL)
+					continue;
+				if (p->running) {
+					p->type->cancel(p);
+					p->running = 0;
+					p->run = NULL;
+				}
+				if (p->ev_next != NULL)
+					event_free(p->ev_next);
+				if (p->ev_timeout != NULL)
+					event_free(p->ev_timeout);
+				p->ev_next = p->ev_timeout = NULL;
 			}
-			if (p->ev_next != NULL)
-				event_free(p->ev_next);
-			if (p->ev_timeout != NULL)
-				event_free(p->ev_timeout);
-			p->ev_next = p->ev_timeout = NULL;
 		}
 }

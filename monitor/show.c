@@ -37,6 +37,65 @@ static const char *const fwd_names[DIR_FWD__COUNT] = {
 };
 
 static json_object *
+str_or_null(const char *s)
+{
+	return s[0] != '\0' ? json_object_new_string(s) : NULL;
+}
+
+/* What each weight source says: null when the real has none. */
+static void
+sources_json(json_object *o, const struct mon_real *rs)
+{
+	const struct mon_ws	*ws = &rs->ws;
+	json_object		*a = NULL, *f = NULL;
+	char			 t[64];
+
+	if (rs->agent != NULL) {
+		const struct mon_ws_said *s = &ws->agent;
+
+		a = json_object_new_object();
+		json_object_object_add(a, "port",
+		    json_object_new_int(rs->agent->port));
+		json_object_object_add(a, "state",
+		    str_or_null(mon_ws_oper_names[s->oper]));
+		json_object_object_add(a, "admin",
+		    str_or_null(mon_ws_admin_names[s->admin]));
+		t[0] = '\0';
+		if (s->pct >= 0)
+			snprintf(t, sizeof(t), "%d%%", s->pct);
+		else if (s->abs >= 0)
+			snprintf(t, sizeof(t), "%d", s->abs);
+		json_object_object_add(a, "weight", str_or_null(t));
+		mon_ws_said_text(s, t, sizeof(t));
+		json_object_object_add(a, "says", json_object_new_string(t));
+		json_object_object_add(a, "reachable", ws->agent_reach < 0 ?
+		    NULL : json_object_new_boolean(ws->agent_reach));
+		json_object_object_add(a, "message",
+		    json_object_new_string(ws->agent_msg));
+	}
+	if (ws->file.path != NULL) {
+		static const char *const st[] = { "missing", "ok", "empty",
+		    "bad" };
+
+		f = json_object_new_object();
+		json_object_object_add(f, "path",
+		    json_object_new_string(ws->file.path));
+		json_object_object_add(f, "status",
+		    json_object_new_string(st[ws->file.status]));
+		t[0] = '\0';
+		if (ws->file.status == MON_WSF_OK)
+			mon_ws_said_text(&ws->file.said, t, sizeof(t));
+		json_object_object_add(f, "says", json_object_new_string(t));
+		json_object_object_add(f, "message",
+		    json_object_new_string(ws->file.msg[0] ? ws->file.msg :
+		    ws->file.said.desc));
+	}
+	json_object_object_add(o, "agent", a);
+	json_object_object_add(o, "weight_file", f);
+	json_object_object_add(o, "maintenance", str_or_null(ws->maint));
+}
+
+static json_object *
 real_json(const struct mon_real *rs)
 {
 	json_object	*o = json_object_new_object();
@@ -72,6 +131,7 @@ real_json(const struct mon_real *rs)
 	json_object_object_add(o, "unknowns",
 	    json_object_new_int64((int64_t)rs->unknowns));
 	json_object_object_add(o, "id", json_object_new_int64(rs->id));
+	sources_json(o, rs);
 	return o;
 }
 
@@ -132,7 +192,7 @@ mon_show_text(struct evbuffer *out, const struct mon_model *m)
 		    "KERNEL", "LAST CHANGE", "LAST CHECK");
 		for (size_t j = 0; j < s->nreals; j++) {
 			const struct mon_real	*rs = &s->reals[j];
-			char			 t[40], kw[24];
+			char			 t[40], kw[24], src[256];
 
 			mon_rfc3339(&rs->last_change, t, sizeof(t));
 			if (rs->kernel_weight < 0)
@@ -148,6 +208,10 @@ mon_show_text(struct evbuffer *out, const struct mon_model *m)
 			    kw, t, rs->probe ? rs->probe->type->name : "none",
 			    chk_reasons[rs->last_reason].code,
 			    rs->last_msg[0] ? ": " : "", rs->last_msg);
+			mon_ws_summary(rs, src, sizeof(src));
+			if (src[0] != '\0')
+				evbuffer_add_printf(out, "  %-24s sources: "
+				    "%s\n", "", src);
 		}
 	}
 	mon_alert_show_text(out);
@@ -220,6 +284,8 @@ mon_event_format(struct evbuffer *out, const struct mon_event *ev, int json)
 			json_object_object_add(j, "new", json_object_new_string(
 			    ev->new ? "ok" : "lost"));
 			break;
+		case MON_EV_SOURCE:
+			break;		/* all in the message */
 		default:
 			json_object_object_add(j, "error",
 			    json_object_new_int(ev->error));
@@ -247,6 +313,11 @@ mon_event_format(struct evbuffer *out, const struct mon_event *ev, int json)
 	case MON_EV_QUORUM:
 		evbuffer_add_printf(out, "%s quorum %s %s: %s\n", t,
 		    ev->svc->name, ev->new ? "ok" : "lost", ev->msg);
+		break;
+	case MON_EV_SOURCE:
+		evbuffer_add_printf(out, "%s source %s %s %s\n", t,
+		    ev->svc ? ev->svc->name : "-", ev->rs ? ev->rs->key : "-",
+		    ev->msg);
 		break;
 	default:
 		evbuffer_add_printf(out, "%s %s %s %s %s -> %s%s%s\n", t,
