@@ -99,7 +99,7 @@ DEB_PKGS = gcc make pkg-config libc6-dev libevent-dev libconfig-dev \
 	   redis-server redis-tools memcached postgresql openssl \
 	   monitoring-plugins-basic dnsmasq-base \
 	   qemu-system-x86 busybox-static ipvsadm cpio xz-utils kmod \
-	   prometheus-alertmanager python3-aiosmtpd nsca nsca-client \
+	   prometheus-alertmanager prometheus python3-aiosmtpd nsca nsca-client \
 	   perl curl python3 procps psmisc
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

@@ -20,6 +20,12 @@ static struct {
 	struct mon_real			**by_id;	/* real id -> real */
 	uint32_t			*slot;		/* real id -> index+1
 							   in pending, 0 none */
+	uint8_t				*present;	/* real id -> in the
+							   kernel table as
+							   last synced */
+	int				 need_sync;	/* a real joins or
+							   leaves the table
+							   (on_down) */
 	size_t				 nids;
 } ap;
 
@@ -35,6 +41,19 @@ us_since(struct timespec t0)
 	    (now.tv_nsec - t0.tv_nsec) / 1000);
 }
 
+/* What the kernel holds after a sync of t: who is in the table. */
+static void
+note_present(const struct dir_table *t)
+{
+	if (ap.present == NULL)
+		return;
+	memset(ap.present, 0, ap.nids);
+	for (size_t i = 0; i < t->nsvcs; i++)
+		for (size_t j = 0; j < t->svcs[i].nreals; j++)
+			if (t->svcs[i].reals[j].id < ap.nids)
+				ap.present[t->svcs[i].reals[j].id] = 1;
+}
+
 static int
 full_sync(void)
 {
@@ -45,6 +64,8 @@ full_sync(void)
 	if ((rc = mon_model_dir_table(ap.m, &t)) < 0)
 		return rc;
 	rc = ap.ops->sync(ap.b, &t, err, sizeof(err));
+	if (rc == 0)
+		note_present(&t);
 	dir_table_free(&t);
 	if (rc < 0)
 		mon_error("lvsmond: backend %s: sync failed: %s", ap.ops->name,
@@ -79,11 +100,30 @@ on_flush(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (n == 0)
+	if (n == 0 && !ap.need_sync)
 		return;
 	ap.npending = 0;
 	for (size_t i = 0; i < n; i++)
 		ap.slot[ap.pending[i].real_id] = 0;
+	if (ap.need_sync) {
+		/* a real joins or leaves the table: apply() only moves
+		   weights, a sync adds and removes (and carries the turn's
+		   weights, from the model) */
+		ap.need_sync = 0;
+		if (full_sync() < 0) {
+			struct mon_event bev = { .type = MON_EV_BACKEND,
+			    .error = -EIO, .msg = "sync failed" };
+
+			mon_event_emit(&bev);
+			evtimer_add(ap.ev_resync, &one_second);
+			return;
+		}
+		ev.changes = (unsigned)(n ? n : 1);
+		ev.latency_us = us_since(ap.first);
+		ev.msg = "";
+		mon_event_emit(&ev);
+		return;
+	}
 	if (ap.ops->apply(ap.b, ap.pending, n, err, sizeof(err)) < 0) {
 		struct mon_event bev = { .type = MON_EV_BACKEND,
 		    .error = -EIO, .msg = err };
@@ -110,6 +150,15 @@ on_event(const struct mon_event *ev, void *arg)
 	(void)arg;
 	if (ev->type != MON_EV_WEIGHT || ev->rs == NULL)
 		return;
+	if (ev->rs->id < ap.nids && ap.present != NULL &&
+	    ap.present[ev->rs->id] != (ev->rs->in_table != 0)) {
+		if (ap.npending == 0 && !ap.need_sync) {
+			clock_gettime(CLOCK_MONOTONIC, &ap.first);
+			event_active(ap.ev_flush, EV_TIMEOUT, 0);
+		}
+		ap.need_sync = 1;
+		return;
+	}
 	/* the same real twice in one turn: the last weight wins */
 	if (ev->rs->id < ap.nids && ap.slot[ev->rs->id] != 0) {
 		ap.pending[ap.slot[ev->rs->id] - 1].weight = (uint32_t)ev->new;
@@ -127,7 +176,7 @@ on_event(const struct mon_event *ev, void *arg)
 		ap.pending = n;
 		ap.cap = c;
 	}
-	if (ap.npending == 0) {
+	if (ap.npending == 0 && !ap.need_sync) {
 		clock_gettime(CLOCK_MONOTONIC, &ap.first);
 		event_active(ap.ev_flush, EV_TIMEOUT, 0);
 	}
@@ -171,7 +220,8 @@ mon_apply_open(struct mon_model *m, struct event_base *base, struct err *e)
 			if (m->svcs[i].reals[j].id >= ap.nids)
 				ap.nids = m->svcs[i].reals[j].id + 1;
 	if ((ap.by_id = calloc(ap.nids, sizeof(*ap.by_id))) == NULL ||
-	    (ap.slot = calloc(ap.nids, sizeof(*ap.slot))) == NULL)
+	    (ap.slot = calloc(ap.nids, sizeof(*ap.slot))) == NULL ||
+	    (ap.present = calloc(ap.nids, 1)) == NULL)
 		return err_set(e, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < m->nsvcs; i++)
 		for (size_t j = 0; j < m->svcs[i].nreals; j++)
@@ -190,6 +240,8 @@ mon_apply_open(struct mon_model *m, struct event_base *base, struct err *e)
 		if ((rc = mon_model_dir_table(m, &t)) < 0)
 			return err_set(e, rc, "out of memory");
 		rc = ap.ops->sync(ap.b, &t, err, sizeof(err));
+		if (rc == 0)
+			note_present(&t);
 		dir_table_free(&t);
 		if (rc < 0)
 			return err_set(e, rc, "backend %s: %s", ap.ops->name,
@@ -211,6 +263,7 @@ mon_apply_close(void)
 	free(ap.pending);
 	free(ap.by_id);
 	free(ap.slot);
+	free(ap.present);
 	memset(&ap, 0, sizeof(ap));
 }
 

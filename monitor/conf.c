@@ -10,6 +10,7 @@
  * half-parsed file survives: the caller keeps whatever it had.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,8 @@ static const struct mon_directive global_directives[] = {
 	{ .key = "snmp", .type = MON_D_OTHER },
 	{ .key = "maintenance_dir", .type = MON_D_STRING,
 	  .offset = offsetof(struct mon_global, maintenance_dir) },
+	{ .key = "metrics", .type = MON_D_STRING,
+	  .offset = offsetof(struct mon_global, metrics) },
 	{ .key = NULL }
 };
 
@@ -92,6 +95,11 @@ struct conf_service {
 	int			 proto;
 	char			*sched;
 	int			 fwd;
+	int			 quorum, quorum_weight, hysteresis;
+	char			*sorry;
+	int			 sorry_weight;
+	unsigned		 slow_start;
+	int			 on_down;
 };
 
 static const struct mon_directive service_directives[] = {
@@ -114,6 +122,26 @@ static const struct mon_directive service_directives[] = {
 	{ .key = "agent", .type = MON_D_OTHER },	/* weightsrc.c */
 	{ .key = "weight_file", .type = MON_D_OTHER },
 	{ .key = "real_servers", .type = MON_D_OTHER },
+	{ .key = "quorum", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_service, quorum),
+	  .min = 1, .max = 65535, .ndef = 1 },
+	{ .key = "quorum_weight", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_service, quorum_weight),
+	  .min = 1, .max = 0x7fffffff, .ndef = 0 },
+	{ .key = "hysteresis", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_service, hysteresis),
+	  .min = 0, .max = 0x7fffffff, .ndef = 0 },
+	{ .key = "sorry_server", .type = MON_D_STRING,
+	  .offset = offsetof(struct conf_service, sorry) },
+	{ .key = "sorry_weight", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_service, sorry_weight),
+	  .min = 1, .max = DIR_WEIGHT_MAX, .ndef = 1 },
+	{ .key = "slow_start", .type = MON_D_MS,
+	  .offset = offsetof(struct conf_service, slow_start),
+	  .min = 0, .max = 3600000, .ndef = 0 },
+	{ .key = "on_down", .type = MON_D_ENUM, .enums = mon_on_down_names,
+	  .offset = offsetof(struct conf_service, on_down),
+	  .ndef = MON_ON_DOWN_WEIGHT0 },
 	MON_ALERT_OVERRIDE_KEYS,
 	{ .key = NULL }
 };
@@ -122,6 +150,7 @@ struct conf_real {
 	struct conf_addr	 addr;
 	int			 port;		/* 0: the service's */
 	int			 weight;
+	unsigned		 slow_start;	/* UINT_MAX: the service's */
 };
 
 static const struct mon_directive real_directives[] = {
@@ -134,6 +163,9 @@ static const struct mon_directive real_directives[] = {
 	{ .key = "weight", .type = MON_D_INT,
 	  .offset = offsetof(struct conf_real, weight),
 	  .min = 0, .max = DIR_WEIGHT_MAX, .ndef = 1 },
+	{ .key = "slow_start", .type = MON_D_MS,
+	  .offset = offsetof(struct conf_real, slow_start),
+	  .min = 0, .max = 3600000, .ndef = UINT_MAX },
 	{ .key = "check", .type = MON_D_OTHER },
 	{ .key = "agent", .type = MON_D_OTHER },	/* weightsrc.c */
 	{ .key = "weight_file", .type = MON_D_OTHER },
@@ -275,6 +307,7 @@ load_real(struct mon_service *svc, struct mon_real *rs,
 	rs->addr = cr.addr.a;
 	rs->port = (uint16_t)(cr.port ? cr.port : svc->port);
 	rs->weight = (uint32_t)cr.weight;
+	rs->slow_start_ms = cr.slow_start;	/* UINT_MAX: see load_service */
 	rs->line = (int)config_setting_source_line(rset);
 	mon_addr_key(rs->family, &rs->addr, rs->port, rs->key, sizeof(rs->key));
 	snprintf(where, sizeof(where), "service %s: real %s", svc->name,
@@ -296,6 +329,77 @@ load_real(struct mon_service *svc, struct mon_real *rs,
 	/* rset's parent is real_servers, whose parent is the service */
 	return mon_ws_conf_real(rs, rset, config_setting_parent(
 	    config_setting_parent(rset)), where, e);
+}
+
+/* quorum, hysteresis, on_down and the sorry server (monitor/quorum.c) */
+static int
+load_policy(struct mon_service *svc, const struct conf_service *cs,
+    const config_setting_t *sset, const char *where, uint32_t *next_real_id,
+    struct err *e)
+{
+	const config_setting_t	*q = config_setting_get_member(sset, "quorum");
+	const config_setting_t	*qw = config_setting_get_member(sset,
+				    "quorum_weight");
+	const config_setting_t	*ss = config_setting_get_member(sset,
+				    "sorry_server");
+	struct mon_real		*rs;
+	uint64_t		 all = 0;
+	int			 family;
+
+	svc->quorum = (unsigned)cs->quorum;
+	svc->quorum_weight = (unsigned)cs->quorum_weight;
+	svc->hysteresis = (unsigned)cs->hysteresis;
+	svc->on_down = (enum mon_on_down)cs->on_down;
+	for (size_t i = 0; i < svc->nreals; i++)
+		all += svc->reals[i].weight;
+	if (q != NULL && qw != NULL)
+		return mon_conf_err(e, qw, where, "quorum_weight", "and quorum "
+		    "(line %d) both set: quorum counts serving reals, "
+		    "quorum_weight sums their weights; pick one",
+		    config_setting_source_line(q));
+	if (svc->quorum > svc->nreals)
+		return mon_conf_err(e, q, where, "quorum", "%u but the "
+		    "service has only %zu real servers (it could never be "
+		    "met)", svc->quorum, svc->nreals);
+	if (svc->quorum_weight > all)
+		return mon_conf_err(e, qw, where, "quorum_weight", "%u but "
+		    "the real servers' weights add up to %llu (it could never "
+		    "be met)", svc->quorum_weight, (unsigned long long)all);
+	if (cs->sorry == NULL) {
+		if (config_setting_get_member(sset, "sorry_weight") != NULL)
+			return mon_conf_err(e, config_setting_get_member(sset,
+			    "sorry_weight"), where, "sorry_weight", "needs a "
+			    "sorry_server");
+		return 0;
+	}
+	rs = &svc->reals[svc->nreals];
+	if (mon_addr_key_parse(cs->sorry, &family, &rs->addr, &rs->port) < 0)
+		return mon_conf_err(e, ss, where, "sorry_server", "\"%s\": "
+		    "expected \"IP:PORT\" or \"[IPv6]:PORT\" (no host "
+		    "names)", cs->sorry);
+	if (family != svc->family)
+		return mon_conf_err(e, ss, where, "sorry_server", "is IPv%d "
+		    "but the service is IPv%d", family == AF_INET ? 4 : 6,
+		    svc->family == AF_INET ? 4 : 6);
+	rs->svc = svc;
+	rs->family = family;
+	rs->weight = (uint32_t)cs->sorry_weight;
+	rs->line = (int)config_setting_source_line(ss);
+	rs->sorry = 1;
+	mon_addr_key(family, &rs->addr, rs->port, rs->key, sizeof(rs->key));
+	for (size_t i = 0; i < svc->nreals; i++)
+		if (strcmp(svc->reals[i].key, rs->key) == 0)
+			return mon_conf_err(e, ss, where, "sorry_server",
+			    "%s is also a real server (line %d)", rs->key,
+			    svc->reals[i].line);
+	if (*next_real_id > DIR_ID_MAX)
+		return mon_conf_err(e, ss, where, "sorry_server",
+		    "more than %u real servers", DIR_ID_MAX);
+	rs->id = (*next_real_id)++;
+	mon_rs_init(rs);
+	svc->sorry = rs;
+	svc->nreals++;
+	return 0;
 }
 
 static int
@@ -379,7 +483,9 @@ load_service(struct mon_model *m, struct mon_service *svc,
 		goto out;
 	}
 	svc->nreals = (size_t)config_setting_length(reals);
-	if ((svc->reals = calloc(svc->nreals, sizeof(*svc->reals))) == NULL) {
+	/* one more slot: the sorry server, if any, goes last */
+	if ((svc->reals = calloc(svc->nreals + 1, sizeof(*svc->reals))) ==
+	    NULL) {
 		svc->nreals = 0;
 		rc = err_set(e, -ENOMEM, "out of memory");
 		goto out;
@@ -398,12 +504,17 @@ load_service(struct mon_model *m, struct mon_service *svc,
 			goto out;
 		}
 		rs->id = (*next_real_id)++;
+		if (rs->slow_start_ms == UINT_MAX)
+			rs->slow_start_ms = cs.slow_start;
 		mon_rs_init(rs);
 	}
+	if ((rc = load_policy(svc, &cs, sset, where, next_real_id, e)) < 0)
+		goto out;
 	mon_svc_quorum(svc, 1);
 	rc = 0;
 out:
 	free(cs.sched);
+	free(cs.sorry);
 	return rc;
 }
 

@@ -18,6 +18,7 @@
 #include "control.h"
 #include "event.h"
 #include "log.h"
+#include "metrics.h"
 #include "model.h"
 #include "sched.h"
 #include "snmp/snmp.h"
@@ -123,7 +124,8 @@ main(int argc, char **argv)
 		mon_error("lvsmond: cannot watch signals");
 		goto out;
 	}
-	if (mon_state_defer_open(&m, base) < 0) {
+	if (mon_state_defer_open(&m, base) < 0 ||
+	    mon_slowstart_open(base) < 0) {
 		mon_error("lvsmond: out of memory");
 		goto out;
 	}
@@ -137,6 +139,11 @@ main(int argc, char **argv)
 		mon_error("lvsmond: %s", e.msg[0] ? e.msg : "out of memory");
 		goto out;
 	}
+	if (m.global.metrics != NULL &&
+	    mon_metrics_open(&m, base, m.global.metrics, &e) < 0) {
+		mon_error("lvsmond: %s", e.msg);
+		goto out;
+	}
 	if (m.global.snmp_agentx != NULL &&
 	    snmp_subagent_open(&m, base, &e) < 0)
 		mon_error("lvsmond: %s (running without SNMP)", e.msg);
@@ -148,10 +155,12 @@ out:
 	mon_sched_stop(&m);
 	mon_ws_watch_close();
 	mon_control_close();
+	mon_metrics_close();
 	mon_state_defer_close();
 	snmp_subagent_close();
 	mon_alert_close();
 	mon_apply_close();
+	mon_slowstart_close(&m);
 	mon_event_reset();
 	for (size_t i = 0; i < 2; i++)
 		if (sigs[i] != NULL)

@@ -27,6 +27,7 @@ mon_model_free(struct mon_model *m)
 	free(m->global.state_file);
 	free(m->global.snmp_agentx);
 	free(m->global.maintenance_dir);
+	free(m->global.metrics);
 	free(m->file);
 	memset(m, 0, sizeof(*m));
 }
@@ -92,11 +93,14 @@ mon_model_dir_table(const struct mon_model *m, struct dir_table *t)
 			dir_table_free(t);
 			return -ENOMEM;
 		}
-		d->nreals = s->nreals;
+		d->nreals = 0;
 		for (size_t j = 0; j < s->nreals; j++) {
 			const struct mon_real	*r = &s->reals[j];
 
-			d->reals[j] = (struct dir_real){ .id = r->id,
+			/* on_down = "remove": a down real is not there */
+			if (!r->in_table)
+				continue;
+			d->reals[d->nreals++] = (struct dir_real){ .id = r->id,
 			    .family = r->family, .addr = r->addr,
 			    .port = r->port, .weight = r->eff_weight };
 		}

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <time.h>
 
+struct event;
+
 #include "probe.h"
 #include "resource.h"
 #include "weightsrc.h"
@@ -40,6 +42,13 @@ struct mon_real {
 	struct probe		*agent;		/* `agent`: NULL none; its result
 						   goes to weightsrc.c, never
 						   to rise/fall */
+	int			 sorry;		/* the service's sorry server
+						   (last of svc->reals; no
+						   check; serves only while
+						   quorum is lost) */
+	unsigned		 slow_start_ms;	/* ramp after recovery; 0 none
+						   (real's key, else the
+						   service's) */
 
 	/* runtime, written by resource.c only */
 	enum mon_rs_state	 state;
@@ -59,7 +68,17 @@ struct mon_real {
 	uint64_t		 unknowns;	/* verdicts that could not tell */
 	int			 decided;	/* has had an ok or fail verdict
 						   (the first one is decisive) */
+	uint32_t		 target_weight;	/* mon_rs_weight(): health,
+						   admin, operator, check;
+						   before the service's policy
+						   (quorum, sorry, slow start) */
 	uint32_t		 eff_weight;	/* what the kernel should have */
+	int			 in_table;	/* belongs in the kernel table
+						   (on_down = "remove": not
+						   while down) */
+	int			 ramping;	/* slow start under way */
+	struct timespec		 ramp_start;	/* CLOCK_MONOTONIC */
+	struct event		*ramp_ev;	/* slowstart.c's step timer */
 
 	/* runtime, written by weightsrc.c only: what the agent, the
 	   weight file and the maintenance directory say (path: config) */
@@ -69,6 +88,14 @@ struct mon_real {
 	int64_t			 kernel_weight;	/* as read back; -1 unknown */
 	struct dir_real_stats	 stats;		/* kernel counters, as read */
 };
+
+/* What a down real becomes in the kernel table (service key on_down). */
+enum mon_on_down {
+	MON_ON_DOWN_WEIGHT0 = 0,	/* stays, weight 0 (inhibit) */
+	MON_ON_DOWN_REMOVE,		/* taken out until it is up */
+	MON_ON_DOWN__COUNT
+};
+extern const char *const mon_on_down_names[MON_ON_DOWN__COUNT + 1];
 
 struct mon_service {
 	uint32_t		 id;
@@ -81,14 +108,26 @@ struct mon_service {
 	enum dir_fwd		 fwd;
 	int			 line;
 	char			 key[INET6_ADDRSTRLEN + 16]; /* "tcp/addr:port" */
-	struct mon_real		*reals;		/* owned array */
+	struct mon_real		*reals;		/* owned array (the sorry
+						   server, if any, last) */
 	size_t			 nreals;
+	struct mon_real		*sorry;		/* &reals[nreals - 1] or NULL */
+	unsigned		 quorum;	/* serving reals needed (1) */
+	unsigned		 quorum_weight;	/* or: their summed weight
+						   needed; 0 = count them */
+	unsigned		 hysteresis;	/* lost below quorum - H,
+						   regained at quorum + H */
+	enum mon_on_down	 on_down;
 	uint64_t		 conns;		/* kernel total (apply.c) */
 
-	/* runtime, written by resource.c only */
-	unsigned		 serving;	/* reals with weight > 0 */
-	int			 quorum_ok;	/* serving >= quorum (1 until
-						   quorum is configurable) */
+	/* runtime, written by resource.c/quorum.c only */
+	unsigned		 serving;	/* reals (not the sorry server)
+						   whose target weight > 0 */
+	uint64_t		 serving_weight; /* their target weights summed */
+	int			 quorum_ok;	/* quorum held (quorum.c) */
+	int			 sorry_active;	/* quorum lost and the sorry
+						   server can serve: it takes
+						   every new flow */
 };
 
 enum mon_backend {
@@ -105,6 +144,9 @@ struct mon_global {
 	char		*control_socket;
 	char		*state_file;
 	int		 log_level;		/* 0 info, 1 debug */
+	char		*metrics;		/* global.metrics: "IP:PORT" of
+						   the /metrics listener; NULL
+						   = none */
 	char		*snmp_agentx;		/* global.snmp.agentx: the
 						   master's socket; NULL = no
 						   SNMP subagent */

@@ -95,17 +95,59 @@ void	mon_rs_set_weight(struct mon_real *rs, int w);
  */
 void	mon_rs_sources_changed(struct mon_real *rs, const char *msg);
 
-/* Weight the kernel should have: pure function of the fields above. */
+/*
+ * The real's own weight (rs->target_weight): a pure function of the fields
+ * above and the weight sources (the rule in monitor/README.md: admin and
+ * maintenance > health, agent/file down or drain > operator > file > agent
+ * > check > configured, times the sources' percentages).  The weight the
+ * kernel gets (rs->eff_weight) is this after the service's policy:
+ *
+ *   eff = slow_start_ramp(sorry_policy(target))
+ *
+ * sorry_policy (quorum.c): while quorum is lost and the service has a
+ * sorry server that can serve, the sorry server gets its weight and every
+ * other real 0; otherwise the sorry server gets 0.  slow_start_ramp
+ * (slowstart.c): for slow_start seconds after a real came back, its weight
+ * climbs linearly from 1.
+ */
 uint32_t mon_rs_weight(const struct mon_real *rs);
+
+/*
+ * Recompute rs->eff_weight and rs->in_table from rs->target_weight and the
+ * service's policy; emit MON_EV_WEIGHT when either moved (quiet: no event,
+ * at load).  The policy rooms call it when their part changes.
+ */
+void	mon_rs_apply_policy(struct mon_real *rs, int quiet);
 
 /* Put a server in its start state (see above). */
 void	mon_rs_init(struct mon_real *rs);
 
 /*
- * Recount a service's serving reals and emit MON_EV_QUORUM when quorum is
- * lost or regained.  quiet: set the fields without an event (start).
+ * Recount a service's serving reals (quorum.c): quorum with hysteresis,
+ * the sorry server, MON_EV_QUORUM when quorum is lost or regained.
+ * quiet: at load, every real's target and effective weight are computed
+ * afresh and no event is sent.
  */
 struct mon_service;
 void	mon_svc_quorum(struct mon_service *svc, int quiet);
+/* The sorry part of the policy: what target weight w becomes. */
+uint32_t mon_quorum_weight(const struct mon_real *rs, uint32_t w);
+/* Does rs belong in the kernel table now (on_down)? */
+int	mon_quorum_in_table(const struct mon_real *rs, uint32_t eff);
+
+/*
+ * Slow start (slowstart.c).  Without mon_slowstart_open() (unit tests
+ * that run no loop) nothing ramps.
+ */
+struct event_base;
+struct mon_model;
+int	mon_slowstart_open(struct event_base *base);
+void	mon_slowstart_close(struct mon_model *m);	/* frees the timers */
+void	mon_slowstart_begin(struct mon_real *rs);	/* it came back */
+void	mon_slowstart_end(struct mon_real *rs);
+/* The ramp applied to w (w itself when not ramping). */
+uint32_t mon_slowstart_weight(const struct mon_real *rs, uint32_t w);
+/* How far the ramp is, 0..99; -1 when not ramping. */
+int	mon_slowstart_pct(const struct mon_real *rs);
 
 #endif

@@ -132,6 +132,13 @@ real_json(const struct mon_real *rs)
 	    json_object_new_int64((int64_t)rs->unknowns));
 	json_object_object_add(o, "id", json_object_new_int64(rs->id));
 	sources_json(o, rs);
+	json_object_object_add(o, "target_weight",
+	    json_object_new_int64(rs->target_weight));
+	json_object_object_add(o, "sorry", json_object_new_boolean(rs->sorry));
+	json_object_object_add(o, "slow_start", mon_slowstart_pct(rs) < 0 ?
+	    NULL : json_object_new_int(mon_slowstart_pct(rs)));
+	json_object_object_add(o, "in_table",
+	    json_object_new_boolean(rs->in_table));
 	return o;
 }
 
@@ -162,6 +169,22 @@ mon_show_json(struct evbuffer *out, const struct mon_model *m)
 		json_object_object_add(o, "id", json_object_new_int64(s->id));
 		json_object_object_add(o, "quorum", json_object_new_string(
 		    s->quorum_ok ? "ok" : "lost"));
+		json_object_object_add(o, "quorum_min",
+		    json_object_new_int64(s->quorum_weight ? 0 : s->quorum));
+		json_object_object_add(o, "quorum_weight",
+		    json_object_new_int64(s->quorum_weight));
+		json_object_object_add(o, "hysteresis",
+		    json_object_new_int64(s->hysteresis));
+		json_object_object_add(o, "serving",
+		    json_object_new_int64(s->serving));
+		json_object_object_add(o, "serving_weight",
+		    json_object_new_int64((int64_t)s->serving_weight));
+		json_object_object_add(o, "on_down", json_object_new_string(
+		    mon_on_down_names[s->on_down]));
+		json_object_object_add(o, "sorry_server", s->sorry == NULL ?
+		    NULL : json_object_new_string(s->sorry->key));
+		json_object_object_add(o, "sorry_active",
+		    json_object_new_boolean(s->sorry_active));
 		for (size_t j = 0; j < s->nreals; j++)
 			json_object_array_add(reals, real_json(&s->reals[j]));
 		json_object_object_add(o, "servers", reals);
@@ -179,14 +202,17 @@ mon_show_text(struct evbuffer *out, const struct mon_model *m)
 {
 	for (size_t i = 0; i < m->nsvcs; i++) {
 		const struct mon_service	*s = &m->svcs[i];
-		size_t				 up = 0;
+		size_t				 up = 0, n;
 
-		for (size_t j = 0; j < s->nreals; j++)
+		n = s->nreals - (s->sorry != NULL);
+		for (size_t j = 0; j < n; j++)
 			up += s->reals[j].state == MON_RS_UP ||
 			    s->reals[j].state == MON_RS_FALLING;
 		evbuffer_add_printf(out, "%sservice %s  %s  %s %s  "
-		    "(%zu servers, %zu up)\n", i ? "\n" : "", s->name, s->key,
-		    s->sched, fwd_names[s->fwd], s->nreals, up);
+		    "(%zu servers, %zu up%s%s)\n", i ? "\n" : "", s->name,
+		    s->key, s->sched, fwd_names[s->fwd], n, up,
+		    s->quorum_ok ? "" : ", quorum lost",
+		    s->sorry_active ? ": sorry server serving" : "");
 		evbuffer_add_printf(out, "  %-24s %-8s %-9s %6s %6s %6s  "
 		    "%-24s %s\n", "SERVER", "STATE", "ADMIN", "WEIGHT", "EFF",
 		    "KERNEL", "LAST CHANGE", "LAST CHECK");
@@ -200,14 +226,24 @@ mon_show_text(struct evbuffer *out, const struct mon_model *m)
 			else
 				snprintf(kw, sizeof(kw), "%lld",
 				    (long long)rs->kernel_weight);
+			char			 tag[48] = "";
+			int			 pct = mon_slowstart_pct(rs);
+
+			if (rs->sorry)
+				snprintf(tag, sizeof(tag), "  [sorry]");
+			else if (!rs->in_table)
+				snprintf(tag, sizeof(tag), "  [removed]");
+			else if (pct >= 0)
+				snprintf(tag, sizeof(tag), "  [slow start "
+				    "%d%%]", pct);
 			evbuffer_add_printf(out, "  %-24s %-8s %-9s %6d %6u "
-			    "%6s  %-24s %s %s%s%s\n", rs->key,
+			    "%6s  %-24s %s %s%s%s%s\n", rs->key,
 			    mon_rs_state_names[rs->state],
 			    mon_admin_names[rs->admin], rs->admin_weight >= 0 ?
 			    rs->admin_weight : (int)rs->weight, rs->eff_weight,
 			    kw, t, rs->probe ? rs->probe->type->name : "none",
 			    chk_reasons[rs->last_reason].code,
-			    rs->last_msg[0] ? ": " : "", rs->last_msg);
+			    rs->last_msg[0] ? ": " : "", rs->last_msg, tag);
 			mon_ws_summary(rs, src, sizeof(src));
 			if (src[0] != '\0')
 				evbuffer_add_printf(out, "  %-24s sources: "
