@@ -31,7 +31,7 @@ command -v setpriv >/dev/null || skip_all "no setpriv (util-linux)"
 P=$(lab_prefix)
 A=198.51.100.11 B=198.51.100.12 A6=2001:db8:2::11 B6=2001:db8:2::12
 
-plan 31
+plan 32
 lab_up "$P" 2 || bail_out "could not build the lab"
 D=$(lab_dir "$P")
 # stopped UDP servers answer ICMP port unreachable to every check
@@ -78,7 +78,8 @@ name = radiusd
 max_request_time = 5
 hostname_lookups = no
 log {
-	destination = stderr
+	destination = files
+	file = \${logdir}/radius.log
 	auth = yes
 }
 security {
@@ -128,7 +129,7 @@ server default {
 EOF
 	printf 'lvsmon\tCleartext-Password := "pw"\n' >"$D/raddb/users"
 	plug_bg "$P" radius ip netns exec "$P-rs1" "$FREERADIUS" -f \
-	    -l stderr -d "$D/raddb"
+	    -d "$D/raddb"
 	_lab_wait 20 plug_listening "$P" 1 1812 udp
 }
 
@@ -262,8 +263,11 @@ plug_expect "$P" 10 rad-nomsgauth "$A:1812" down L7RSP \
 plug_expect "$P" 10 rad6 "[$A6]:1812" up OK \
     '^radius: Access-Reject in [0-9]+ ms$' \
     "radius over IPv6: up"
-like "$(grep -c "Login incorrect" "$D/radius.log")" "^[1-9][0-9]*$" \
-    "FreeRADIUS logged the rejected logins of the checks"
+grep -q 'Login OK: \[lvsmon\] (from client director ' "$D/raddb/radius.log"
+ok $? "FreeRADIUS logged the check's login as OK: the hidden password decoded"
+grep -q 'Login incorrect.*\[nobody\] (from client director ' \
+    "$D/raddb/radius.log"
+ok $? "and the login of user nobody as incorrect"
 
 # stopped servers: ICMP port unreachable
 _lab_kill "$(cat "$D/chrony1.bg")"
