@@ -97,7 +97,8 @@ DEB_PKGS = gcc make pkg-config libc6-dev libevent-dev libconfig-dev \
 	   libsnmp-dev liblua5.4-dev nftables iproute2 conntrack \
 	   snmpd snmp snmptrapd smitools \
 	   redis-server redis-tools memcached postgresql openssl \
-	   monitoring-plugins-basic dnsmasq-base \
+	   monitoring-plugins-basic dnsmasq-base chrony freeradius \
+	   openssh-server \
 	   qemu-system-x86 busybox-static ipvsadm cpio xz-utils kmod \
 	   prometheus-alertmanager prometheus python3-aiosmtpd nsca nsca-client \
 	   perl curl python3 procps psmisc
