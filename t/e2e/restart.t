@@ -17,7 +17,7 @@ R1=198.51.100.11:8080 R2=198.51.100.12:8080
 VIP=203.0.113.10:80
 HOLD=8		# seconds the long download lives: spans the restart
 
-plan 33
+plan 41
 lab_up "$P" 2 || bail_out "could not build the lab"
 lab_rs_start "$P" 1 && lab_rs_start "$P" 2 || bail_out "rsd did not start"
 D=$(lab_dir "$P")
@@ -208,3 +208,37 @@ ok $? "lvsmond with on_exit = flush starts and serves"
 lab_daemon_stop "$P"
 lab_nft "$P" list table inet lvsmon >/dev/null 2>&1
 is "$?" 1 "on_exit = flush: SIGTERM removes table inet lvsmon"
+
+# --- started as the unit starts it: ambient NET_ADMIN + NET_RAW, bounding
+# set of those two, securebits noroot (so no CAP_SETPCAP to drop more)
+conf keep
+rm -f "$D/ctl.sock" "$D/plugin.caps"
+ip netns exec "$P-dir" setpriv --inh-caps=-all,+net_admin,+net_raw \
+    --ambient-caps=-all,+net_admin,+net_raw \
+    --bounding-set=-all,+net_admin,+net_raw \
+    --securebits=+noroot,+noroot_locked \
+    "$LVSMON_BUILD/lvsmond" -n -f "$CONF" >>"$(lab_log "$P")" 2>&1 &
+echo $! >"$D/lvsmond.bg"
+_lab_track "$P" "$(cat "$D/lvsmond.bg")"
+_lab_wait 15 _lab_daemon_ready "$P" && lab_wait_state "$P" 10 web up "$R1" "$R2"
+ok $? "lvsmond started like the systemd unit starts it serves"
+st=$(cat /proc/"$(daemon_pid)"/status)
+is "$(awk '/^(CapEff|CapPrm|CapBnd)/ { print $2 }' <<<"$st" | sort -u)" \
+    0000000000003000 "it holds NET_ADMIN and NET_RAW (effective, permitted, bounding)"
+is "$(awk '/^(CapInh|CapAmb)/ { print $2 }' <<<"$st" | sort -u)" \
+    0000000000000000 "its inheritable and ambient sets are empty after start"
+wait_until 5 test -s "$D/plugin.caps"
+is "$(awk '{ print $2 }' "$D/plugin.caps" | sort -u)" 0000000000000000 \
+    "its exec check's program has no capability"
+lab_ctl "$P" set weight web "$R1" 3 >/dev/null &&
+    wait_until 5 lab_field_is "$P" web "$R1" kernel_weight 3
+ok $? "set weight reaches the kernel without the dropped capabilities"
+wait_until 5 grep -q "198.51.100.11:8080 id [0-9]* admin enabled weight 3" \
+    "$D/state"
+ok $? "the state file is rewritten after the drop"
+lab_rs_stop "$P" 2
+lab_wait_state "$P" 10 web down "$R2" &&
+    wait_until 5 lab_field_is "$P" web "$R2" kernel_weight 0
+ok $? "a stopped server goes down and its kernel weight becomes 0"
+lab_daemon_stop "$P"
+ok $? "it exits 0 on SIGTERM"
