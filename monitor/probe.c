@@ -26,6 +26,9 @@ extern const struct probe_type chk_mysql;
 extern const struct probe_type chk_pgsql;
 extern const struct probe_type chk_ldap;
 extern const struct probe_type chk_dns;
+extern const struct probe_type chk_https;
+extern const struct probe_type chk_tls;
+extern const struct probe_type chk_sip;
 
 /* Every probe type, once.  Adding a check type = one file + one row. */
 const struct probe_type *const mon_probe_types[] = {
@@ -46,6 +49,9 @@ const struct probe_type *const mon_probe_types[] = {
 	&chk_pgsql,
 	&chk_ldap,
 	&chk_dns,
+	&chk_https,
+	&chk_tls,
+	&chk_sip,
 	NULL
 };
 
@@ -68,6 +74,8 @@ const struct chk_reason_info chk_reasons[CHK_R__COUNT] = {
 	[CHK_R_CRITICAL]	= { "CRITICAL",	"plugin reported critical" },
 	[CHK_R_UNKNOWN]		= { "UNKNOWN",	"plugin result unknown" },
 	[CHK_R_EXPECT]		= { "L7RSP",	"unexpected reply" },
+	[CHK_R_TLS]		= { "TLS",	"TLS handshake or certificate "
+						"failed" },
 };
 
 const char *const chk_verdict_names[CHK_V__COUNT] = {
