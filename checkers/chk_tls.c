@@ -56,19 +56,31 @@ chk_tls_cleanup(void)
 	ctx_plain = ctx_verify = NULL;
 }
 
-/* OpenSSL's last error as text, "" if none; clears the queue. */
+/* OpenSSL's error queue as text, "" if empty; clears it.  A system error
+   in it (a file not found) is the errno's name: it says more than the
+   "system lib" the layers above it add. */
 static void
 tls_errtext(char *buf, size_t len)
 {
-	unsigned long	e = ERR_get_error();
+	unsigned long	e;
 	const char	*r;
+	int		sys = 0, any = 0;
 
 	buf[0] = '\0';
-	if (e == 0)
-		return;
-	r = ERR_reason_error_string(e);
-	snprintf(buf, len, "%s", r != NULL ? r : "unknown error");
-	ERR_clear_error();
+	while ((e = ERR_get_error()) != 0) {
+		any = 1;
+		if (ERR_SYSTEM_ERROR(e)) {
+			if (sys == 0)
+				sys = ERR_GET_REASON(e);
+			continue;
+		}
+		if (buf[0] == '\0' && (r = ERR_reason_error_string(e)) != NULL)
+			snprintf(buf, len, "%s", r);
+	}
+	if (sys != 0)
+		snprintf(buf, len, "%s", chk_errname(sys));
+	else if (buf[0] == '\0' && any)
+		snprintf(buf, len, "unknown error");
 }
 
 int

@@ -81,8 +81,10 @@ void	chk_tls_cleanup(void);
 
 /* ---- TLS on a checker's connection --------------------------------- */
 
+/* Set conn before the first chk_tls_recv/send even without TLS: they
+   fall back to recv()/send() on conn->fd while ssl is NULL. */
 struct chk_tls {
-	SSL		*ssl;		/* NULL: plain (before or without TLS) */
+	SSL		*ssl;		/* NULL: plain (before or no TLS) */
 	struct chk_conn	*conn;
 	chk_conn_cb	*cb;		/* the handshake's outcome */
 	void		*arg;

@@ -36,7 +36,8 @@
  * becomes ten new hex digits per run (SIP's branch, tag and Call-ID).
  *
  * Reasons: CHK_R_TLS "tls: handshake: certificate verify failed
- * (self-signed certificate)", "tls: alert handshake failure"; CHK_R_EXPECT "expect step 3: got \"-ERR\" want \"+PONG\""; a
+ * (self-signed certificate)", "tls: alert handshake failure";
+ * CHK_R_EXPECT "expect step 3: got \"-ERR\" want \"+PONG\""; a
  * step's own timeout CHK_R_TIMEOUT "expect step 3: timeout after 500 ms,
  * got \"\" want \"+PONG\""; connect failures as chk_conn; "read:
  * ECONNRESET" CHK_R_IO; over UDP an ICMP port unreachable is

@@ -996,7 +996,7 @@ https_verify_and_ca_file(void **state)
 	assert_string_equal(e.msg, "ca_file: needs verify = true");
 	assert_int_equal(https_load(c, "check = { verify = true; "
 	    "ca_file = \"/nonexistent.pem\"; };", &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "ca_file: /nonexistent.pem: "));
+	assert_string_equal(e.msg, "ca_file: /nonexistent.pem: ENOENT");
 	https_unload(c);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);

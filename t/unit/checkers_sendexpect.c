@@ -595,6 +595,23 @@ sip_options_names_the_real_and_is_fresh_per_run(void **state)
 	assert_string_equal(c->res.msg, "read: ECONNREFUSED");
 }
 
+/* A server that is not TLS: the connect step's handshake fails with the
+   TLS reason and OpenSSL's word for it */
+static void
+tls_step_against_plain_text_is_a_tls_failure(void **state)
+{
+	struct ctx	*c = *state;
+
+	script(c, "HTTP/1.0 400 Bad Request\r\n\r\n", NULL, 0, 0);
+	check(c, c->s.port, "type = \"sendexpect\"; steps = ( "
+	    "{ connect = \"tcp\"; tls = true; sni = \"x.test\"; }, "
+	    "{ send = \"PING\\r\\n\"; }, { expect = \"+PONG\"; } );");
+	assert_int_equal(c->res.verdict, CHK_V_FAIL);
+	assert_int_equal(c->res.reason, CHK_R_TLS);
+	assert_string_equal(c->res.msg,
+	    "tls: handshake: wrong version number");
+}
+
 static void
 loop_for(struct ctx *c, long ms)
 {
@@ -702,6 +719,7 @@ main(void)
 		T(udp_answer_passes_and_port_unreachable_is_refused),
 		T(udp_without_expect_passes_on_silence_fails_on_unreachable),
 		T(sip_options_names_the_real_and_is_fresh_per_run),
+		T(tls_step_against_plain_text_is_a_tls_failure),
 		T(the_phase_names_the_step_after_a_cancel),
 		T(config_errors_name_the_step_and_key),
 	};
