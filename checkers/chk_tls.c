@@ -30,6 +30,9 @@ tls_ctx_make(int verify)
 		return NULL;
 	/* A server that closes without close_notify has still answered. */
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/* A write retried after WANT_WRITE may come from a buffer that has
+	   moved (the same bytes); OpenSSL refuses that unless told. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/* With VERIFY_NONE OpenSSL still checks the chain and keeps the
 	   result; tls_why() reports it only when it ended a handshake. */
 	SSL_CTX_set_verify(ctx, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,

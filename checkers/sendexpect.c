@@ -69,6 +69,7 @@ struct se_run {
 						   began (tls.ssl) */
 	short			 want;		/* what TLS waits for */
 	unsigned char		*sbuf;		/* a fresh send's bytes */
+	size_t			 sbuf_for;	/* the step they are for */
 	char			 token[11];	/* for @@RANDOM@@ */
 	int			 dgram;
 	size_t			 i;		/* current step */
@@ -917,12 +918,15 @@ se_fresh(struct se_run *run, const struct se_step *st)
 	const size_t	 ml = sizeof(CHK_SE_RANDOM) - 1;
 	unsigned char	*m;
 
-	if (run->sent > 0)	/* made when the step began */
+	/* made once per step: a TLS write retried after WANT_WRITE must
+	   see the same bytes */
+	if (run->sbuf != NULL && run->sbuf_for == run->i)
 		return run->sbuf;
 	free(run->sbuf);
 	if ((run->sbuf = malloc(st->len + 1)) == NULL)
 		return NULL;
 	memcpy(run->sbuf, st->data, st->len);
+	run->sbuf_for = run->i;
 	m = run->sbuf;
 	while ((m = memmem(m, st->len - (size_t)(m - run->sbuf),
 	    CHK_SE_RANDOM, ml)) != NULL) {
