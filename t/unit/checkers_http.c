@@ -918,9 +918,10 @@ https_ok(struct ctx *c, const char *text)
 }
 
 /* openssl s_server -www on 127.0.0.1 (a self-signed certificate for
- * CN lvsmon.test in dir); the probe points at it.  -1: no openssl. */
+ * CN lvsmon.test in dir; made once), with TLS 1.3 and only the cipher
+ * suite "suite" when not NULL; the probe points at it.  -1: no openssl. */
 static pid_t
-https_server(struct ctx *c, char *dir)
+https_server(struct ctx *c, char *dir, const char *suite)
 {
 	char		cmd[1024], port[16], crt[300], key[300];
 	int		p = srv_start(c, AF_INET, 0);	/* a free port */
@@ -931,14 +932,20 @@ https_server(struct ctx *c, char *dir)
 	snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey ec -pkeyopt "
 	    "ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "
 	    "/CN=lvsmon.test -keyout %s -out %s >/dev/null 2>&1", key, crt);
-	if (system(cmd) != 0)
+	if (access(crt, R_OK) != 0 && system(cmd) != 0)
 		return -1;
 	snprintf(port, sizeof(port), "%d", p);
 	if ((pid = fork()) == 0) {
 		(void)!freopen("/dev/null", "w", stdout);
 		(void)!freopen("/dev/null", "w", stderr);
-		execlp("openssl", "openssl", "s_server", "-quiet", "-www",
-		    "-accept", port, "-cert", crt, "-key", key, (char *)NULL);
+		if (suite != NULL)
+			execlp("openssl", "openssl", "s_server", "-quiet",
+			    "-www", "-accept", port, "-cert", crt, "-key", key,
+			    "-tls1_3", "-ciphersuites", suite, (char *)NULL);
+		else
+			execlp("openssl", "openssl", "s_server", "-quiet",
+			    "-www", "-accept", port, "-cert", crt, "-key", key,
+			    (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 100; i++) {	/* bounded: 5 s */
@@ -969,7 +976,7 @@ https_verify_and_ca_file(void **state)
 
 	signal(SIGPIPE, SIG_IGN);
 	assert_non_null(mkdtemp(dir));
-	if ((pid = https_server(c, dir)) < 0) {
+	if ((pid = https_server(c, dir, NULL)) < 0) {
 		snprintf(rm, sizeof(rm), "rm -rf %s", dir);
 		(void)!system(rm);
 		skip();
@@ -997,6 +1004,15 @@ https_verify_and_ca_file(void **state)
 	assert_int_equal(https_load(c, "check = { verify = true; "
 	    "ca_file = \"/nonexistent.pem\"; };", &e), -EINVAL);
 	assert_string_equal(e.msg, "ca_file: /nonexistent.pem: ENOENT");
+	https_unload(c);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+
+	/* a server whose only cipher suite we do not offer: its alert */
+	pid = https_server(c, dir, "TLS_AES_128_CCM_8_SHA256");
+	assert_true(pid > 0);
+	https_ok(c, "check = { };");
+	expect(c, CHK_V_FAIL, CHK_R_TLS, "tls: alert handshake failure");
 	https_unload(c);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
