@@ -22,6 +22,18 @@
  * retries, and hides the reset-versus-close and where-did-it-stop
  * differences that the reasons below must report.
  *
+ * "https" is the same check over TLS (chk_tls.h), with four more keys:
+ *   sni            host's name  server name sent (default: the host key
+ *                               when it is a name, not an address)
+ *   verify         false        refuse a certificate that does not verify
+ *   ca_file        system CAs   PEM of the CAs to trust (verify only)
+ *   verify_name    sni          the name the certificate must carry
+ * The handshake is the "tls" phase; its failures are CHK_R_TLS ("tls:
+ * handshake: certificate verify failed (self-signed certificate)").  A
+ * transport inside this file rather than https as send/expect data: the
+ * status set, Content-Length and body matching are http's, not the
+ * engine's.
+ *
  * Details (probe_result.msg): "http: status 200" (ok), "connect: ..."
  * (CHK_R_CONNREFUSED/CHK_R_CONNECT), "send: EPIPE", "read: ECONNRESET"
  * (CHK_R_IO), "http: malformed status line", "http: connection closed
@@ -43,6 +55,7 @@
 #include <pcre2.h>
 
 #include "checkers/chk_conn.h"
+#include "checkers/chk_tls.h"
 #include "monitor/probe.h"
 
 #define HTTP_STATUS_MIN		100
@@ -72,6 +85,11 @@ struct http_conf {
 	char			*expect_body;
 	int			 method;
 	int			 max_body;
+	/* https only */
+	char			*sni;
+	int			 verify;
+	char			*ca_file;
+	char			*verify_name;
 };
 
 /* What configure() derives, owned by the probe, freed by http_release(). */
@@ -81,11 +99,15 @@ struct http_priv {
 	pcre2_match_data	*md;
 	const char		*path;	/* conf's or "/" */
 	size_t			 max_body;
+	int			 tls;	/* https */
+	struct chk_tls_conf	 tlsc;
 };
 
 /* One run, owned by p->run, freed by http_run_free(). */
 struct http_run {
 	struct chk_conn	 conn;
+	struct chk_tls	 tls;		/* https: on conn once connected */
+	short		 want;		/* what the next recv/send waits for */
 	struct probe	*p;
 	char		*req;
 	size_t		 req_len, req_off;
@@ -95,6 +117,8 @@ struct http_run {
 	int		 status;	/* -1: no status line yet */
 	long long	 clen;		/* Content-Length; -1: none */
 };
+
+extern const struct probe_type chk_http, chk_https;
 
 static void	http_readable(struct chk_conn *c, int err, void *arg);
 static void	http_writable(struct chk_conn *c, int err, void *arg);
@@ -186,8 +210,27 @@ http_release(struct probe *p)
 		return;
 	pcre2_match_data_free(pv->md);
 	pcre2_code_free(pv->re);
+	chk_tls_conf_release(&pv->tlsc);
 	free(pv);
 	p->priv = NULL;
+}
+
+/* The name in a host key ("www.example.org:8443" -> "www.example.org"),
+ * for the SNI; NULL when there is none or it is an address. */
+static const char *
+http_host_name(const char *host, char *buf, size_t len)
+{
+	struct in6_addr	 a;
+	const char	*colon;
+
+	if (host == NULL || host[0] == '\0' || host[0] == '[')
+		return NULL;
+	colon = strchr(host, ':');
+	snprintf(buf, len, "%.*s", colon != NULL ? (int)(colon - host) :
+	    (int)strlen(host), host);
+	if (inet_pton(AF_INET, buf, &a) == 1 || buf[0] == '\0')
+		return NULL;
+	return buf;
 }
 
 static int
@@ -228,6 +271,15 @@ http_configure(const config_setting_t *cs, struct probe *p, struct err *e)
 	}
 	pv->max_body = cf->max_body > 0 ? (size_t)cf->max_body :
 	    HTTP_DEFAULT_MAX_BODY;
+	if (p->type == &chk_https) {
+		char	sni[256];
+
+		pv->tls = 1;
+		if ((rc = chk_tls_conf_init(&pv->tlsc, cf->sni != NULL ?
+		    cf->sni : http_host_name(cf->host, sni, sizeof(sni)),
+		    cf->verify, cf->ca_file, cf->verify_name, e)) < 0)
+			goto fail;
+	}
 
 	if (cf->expect_body == NULL)
 		return 0;
@@ -261,6 +313,7 @@ fail:
 static void
 http_run_free(struct http_run *run, int abort)
 {
+	chk_tls_end(&run->tls, !abort);
 	chk_conn_close(&run->conn, abort);
 	free(run->req);
 	free(run->buf);
@@ -468,10 +521,12 @@ http_readable(struct chk_conn *c, int err, void *arg)
 {
 	struct http_run		*run = arg;
 	struct http_priv	*pv = run->p->priv;
-	size_t			 limit, old_len = run->len;
+	size_t			 limit, old_len;
 	ssize_t			 n;
 	char			*nb;
 
+more:
+	old_len = run->len;
 	limit = (run->hdr_end > 0 ? run->hdr_end : HTTP_HDR_MAX) +
 	    pv->max_body;
 	if (run->len == run->cap) {
@@ -485,12 +540,18 @@ http_readable(struct chk_conn *c, int err, void *arg)
 		}
 		run->buf = nb;
 	}
-	n = recv(c->fd, run->buf + run->len, run->cap - run->len, 0);
+	n = chk_tls_recv(&run->tls, run->buf + run->len,
+	    run->cap - run->len, &run->want);
+	if (n == -EAGAIN)
+		goto again;
+	if (n == -EPROTO) {
+		http_end(run, 1, CHK_V_FAIL, CHK_R_TLS, "tls: read: %s",
+		    run->tls.err);
+		return;
+	}
 	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			goto again;
 		http_end(run, 1, CHK_V_FAIL, CHK_R_IO, "read: %s",
-		    chk_errname(errno));
+		    chk_errname((int)-n));
 		return;
 	}
 	if (n == 0) {
@@ -501,8 +562,11 @@ http_readable(struct chk_conn *c, int err, void *arg)
 	run->buf[run->len] = '\0';
 	if (http_progress(run, old_len))
 		return;
+	/* TLS: bytes OpenSSL decrypted already announce no event */
+	if (chk_tls_pending(&run->tls))
+		goto more;
 again:
-	if (chk_conn_wait(c, EV_READ, http_readable, run) < 0)
+	if (chk_conn_wait(c, run->want, http_readable, run) < 0)
 		http_end(run, 1, CHK_V_FAIL, CHK_R_INTERNAL,
 		    "read: cannot wait");
 }
@@ -515,26 +579,29 @@ http_send(struct http_run *run)
 
 	run->p->phase = "send";
 	while (run->req_off < run->req_len) {
-		n = send(c->fd, run->req + run->req_off,
-		    run->req_len - run->req_off, MSG_NOSIGNAL);
+		n = chk_tls_send(&run->tls, run->req + run->req_off,
+		    run->req_len - run->req_off, &run->want);
+		if (n == -EAGAIN) {
+			if (chk_conn_wait(c, run->want, http_writable,
+			    run) < 0)
+				http_end(run, 1, CHK_V_FAIL, CHK_R_INTERNAL,
+				    "send: cannot wait");
+			return;
+		}
+		if (n == -EPROTO) {
+			http_end(run, 1, CHK_V_FAIL, CHK_R_TLS,
+			    "tls: send: %s", run->tls.err);
+			return;
+		}
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				if (chk_conn_wait(c, EV_WRITE, http_writable,
-				    run) < 0)
-					http_end(run, 1, CHK_V_FAIL,
-					    CHK_R_INTERNAL,
-					    "send: cannot wait");
-				return;
-			}
 			http_end(run, 1, CHK_V_FAIL, CHK_R_IO, "send: %s",
-			    chk_errname(errno));
+			    chk_errname((int)-n));
 			return;
 		}
 		run->req_off += (size_t)n;
 	}
 	run->p->phase = "read";
+	run->want = EV_READ;
 	if (chk_conn_wait(c, EV_READ, http_readable, run) < 0)
 		http_end(run, 1, CHK_V_FAIL, CHK_R_INTERNAL,
 		    "read: cannot wait");
@@ -547,16 +614,37 @@ http_writable(struct chk_conn *c, int err, void *arg)
 }
 
 static void
-http_connected(struct chk_conn *c, int err, void *arg)
+http_tls_done(struct chk_conn *c, int err, void *arg)
 {
 	struct http_run	*run = arg;
+
+	if (err != 0) {
+		http_end(run, 1, CHK_V_FAIL, err == EPROTO ? CHK_R_TLS :
+		    CHK_R_INTERNAL, "tls: %s", run->tls.err);
+		return;
+	}
+	http_send(run);
+}
+
+static void
+http_connected(struct chk_conn *c, int err, void *arg)
+{
+	struct http_run		*run = arg;
+	struct http_priv	*pv = run->p->priv;
 
 	if (err != 0) {
 		http_end(run, 1, CHK_V_FAIL, chk_conn_reason(err),
 		    "connect: %s", chk_errname(err));
 		return;
 	}
-	http_send(run);
+	if (!pv->tls) {
+		http_send(run);
+		return;
+	}
+	run->p->phase = "tls";
+	if (chk_tls_begin(&run->tls, c, &pv->tlsc, http_tls_done, run) < 0)
+		http_end(run, 1, CHK_V_FAIL, CHK_R_INTERNAL, "tls: %s",
+		    run->tls.err);
 }
 
 /* The port in p->addr, for the Host header. */
@@ -583,7 +671,7 @@ http_build_request(struct http_run *run)
 	/* RFC 9110 7.2: the port goes in Host unless it is the default. */
 	if (cf->host != NULL && cf->host[0] != '\0')
 		host = cf->host;
-	else if (port == 80)
+	else if (port == (pv->tls ? 443 : 80))
 		snprintf(addr, sizeof(addr), "%s%s%s", v6 ? "[" : "",
 		    p->host, v6 ? "]" : "");
 	else
@@ -614,6 +702,8 @@ http_start(struct probe *p)
 	run->status = -1;
 	run->clen = -1;
 	run->conn.fd = -1;
+	run->tls.conn = &run->conn;
+	run->want = EV_READ;
 	if ((rc = http_build_request(run)) < 0 ||
 	    (rc = chk_conn_open(&run->conn, p, http_connected, run)) < 0) {
 		http_run_free(run, 0);
@@ -633,28 +723,55 @@ http_cancel(struct probe *p)
 	p->run = NULL;
 }
 
+#define HTTP_DIRECTIVES							\
+	{ .key = "path", .type = MON_D_STRING,				\
+	  .offset = offsetof(struct http_conf, path), .sdef = "/" },	\
+	{ .key = "host", .type = MON_D_STRING,				\
+	  .offset = offsetof(struct http_conf, host), .sdef = NULL },	\
+	{ .key = "expect_status", .type = MON_D_CUSTOM,			\
+	  .offset = offsetof(struct http_conf, expect_status),		\
+	  .sdef = HTTP_DEFAULT_STATUS, .set = http_status_parse },	\
+	{ .key = "expect_body", .type = MON_D_STRING,			\
+	  .offset = offsetof(struct http_conf, expect_body),		\
+	  .sdef = NULL },						\
+	{ .key = "method", .type = MON_D_ENUM,				\
+	  .offset = offsetof(struct http_conf, method),			\
+	  .ndef = HTTP_GET, .enums = http_methods },			\
+	{ .key = "max_body", .type = MON_D_INT,				\
+	  .offset = offsetof(struct http_conf, max_body),		\
+	  .min = 1, .max = 16 << 20, .ndef = HTTP_DEFAULT_MAX_BODY }
+
 static const struct mon_directive http_directives[] = {
-	{ .key = "path", .type = MON_D_STRING,
-	  .offset = offsetof(struct http_conf, path), .sdef = "/" },
-	{ .key = "host", .type = MON_D_STRING,
-	  .offset = offsetof(struct http_conf, host), .sdef = NULL },
-	{ .key = "expect_status", .type = MON_D_CUSTOM,
-	  .offset = offsetof(struct http_conf, expect_status),
-	  .sdef = HTTP_DEFAULT_STATUS, .set = http_status_parse },
-	{ .key = "expect_body", .type = MON_D_STRING,
-	  .offset = offsetof(struct http_conf, expect_body), .sdef = NULL },
-	{ .key = "method", .type = MON_D_ENUM,
-	  .offset = offsetof(struct http_conf, method),
-	  .ndef = HTTP_GET, .enums = http_methods },
-	{ .key = "max_body", .type = MON_D_INT,
-	  .offset = offsetof(struct http_conf, max_body),
-	  .min = 1, .max = 16 << 20, .ndef = HTTP_DEFAULT_MAX_BODY },
+	HTTP_DIRECTIVES,
+	{ .key = NULL }
+};
+
+static const struct mon_directive https_directives[] = {
+	HTTP_DIRECTIVES,
+	{ .key = "sni", .type = MON_D_STRING,
+	  .offset = offsetof(struct http_conf, sni), .sdef = NULL },
+	{ .key = "verify", .type = MON_D_BOOL,
+	  .offset = offsetof(struct http_conf, verify), .ndef = 0 },
+	{ .key = "ca_file", .type = MON_D_STRING,
+	  .offset = offsetof(struct http_conf, ca_file), .sdef = NULL },
+	{ .key = "verify_name", .type = MON_D_STRING,
+	  .offset = offsetof(struct http_conf, verify_name), .sdef = NULL },
 	{ .key = NULL }
 };
 
 const struct probe_type chk_http = {
 	.name = "http",
 	.directives = http_directives,
+	.conf_size = sizeof(struct http_conf),
+	.configure = http_configure,
+	.start = http_start,
+	.cancel = http_cancel,
+	.release = http_release,
+};
+
+const struct probe_type chk_https = {
+	.name = "https",
+	.directives = https_directives,
 	.conf_size = sizeof(struct http_conf),
 	.configure = http_configure,
 	.start = http_start,

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,13 +89,57 @@ static const struct chk_se_def ldap_steps[] = {
 	{ .send_hex = "3005 020102 4200" },
 };
 
+/*
+ * SIP OPTIONS over UDP (RFC 3261 11): any "SIP/2.0 NNN" status line is an
+ * alive SIP stack, 4xx and 5xx included (a "100 Trying" first passes too).
+ * The request names the real (sip_request() fills step 2); branch, tag
+ * and Call-ID are fresh per run, so a server never takes a run for a
+ * retransmission of the last.  "rport" (RFC 3581) sends the answer back
+ * to the port we sent from, whatever the Via host says.  Silence is a
+ * timeout, an ICMP port unreachable "read: ECONNREFUSED" (L4CON).
+ */
+static const struct chk_se_def sip_steps[] = {
+	{ .connect = "udp" },
+	{ .send = NULL, .fresh = 1 },
+	{ .expect_re = "^SIP/2\\.0 [1-6][0-9][0-9] " },
+};
+
+/* Step 2 of sip: the OPTIONS request for p's address and port. */
+static char *
+sip_request(const struct probe *p)
+{
+	const struct sockaddr_in6	*sin6 = (const void *)&p->addr;
+	const struct sockaddr_in	*sin = (const void *)&p->addr;
+	int				 v6 = p->addr.ss_family == AF_INET6;
+	char				 uri[INET6_ADDRSTRLEN + 16], *req;
+
+	snprintf(uri, sizeof(uri), "sip:%s%s%s:%u", v6 ? "[" : "", p->host,
+	    v6 ? "]" : "", ntohs(v6 ? sin6->sin6_port : sin->sin_port));
+	if (asprintf(&req, "OPTIONS %s SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP lvsmon.invalid;branch=z9hG4bK"
+	    CHK_SE_RANDOM ";rport\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:lvsmon@lvsmon.invalid>;tag=" CHK_SE_RANDOM "\r\n"
+	    "To: <%s>\r\n"
+	    "Call-ID: " CHK_SE_RANDOM "@lvsmon.invalid\r\n"
+	    "CSeq: 1 OPTIONS\r\n"
+	    "Accept: application/sdp\r\n"
+	    "User-Agent: lvsmon\r\n"
+	    "Content-Length: 0\r\n\r\n", uri, uri) < 0)
+		return NULL;
+	return req;
+}
+
 struct proto {
 	const char		*name;
 	const struct chk_se_def	*steps;
 	size_t			 n;
+	char			*(*fill)(const struct probe *p);
+					/* the text of the step whose send
+					   is NULL, made per probe */
 };
 
-#define P(name, t)	{ name, t, sizeof(t) / sizeof(t[0]) }
+#define P(name, t)	{ name, t, sizeof(t) / sizeof(t[0]), NULL }
 static const struct proto protos[] = {
 	P("smtp", smtp_steps),
 	P("ftp", ftp_steps),
@@ -106,6 +151,8 @@ static const struct proto protos[] = {
 	P("mysql", mysql_steps),
 	P("pgsql", pgsql_steps),
 	P("ldap", ldap_steps),
+	{ "sip", sip_steps, sizeof(sip_steps) / sizeof(sip_steps[0]),
+	  sip_request },
 };
 #undef P
 
@@ -118,17 +165,36 @@ proto_configure(const config_setting_t *cs, struct probe *p, struct err *e)
 {
 	struct proto_conf	*cf = p->conf;
 	struct chk_se_priv	*pv;
+	struct chk_se_def	 defs[8];
+	char			*text = NULL;
 	int			 rc;
 
 	chk_se_release(p);
 	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
-		if (strcmp(protos[i].name, p->type->name) != 0)
+		const struct proto	*pr = &protos[i];
+
+		if (strcmp(pr->name, p->type->name) != 0)
 			continue;
-		if ((pv = calloc(1, sizeof(*pv))) == NULL)
+		if (pr->n > sizeof(defs) / sizeof(defs[0]))
+			return err_set(e, -EINVAL, "%s: too many steps",
+			    pr->name);
+		memcpy(defs, pr->steps, pr->n * sizeof(defs[0]));
+		if (pr->fill != NULL) {
+			if ((text = pr->fill(p)) == NULL)
+				return err_set(e, -ENOMEM, "out of memory");
+			for (size_t k = 0; k < pr->n; k++)
+				if (defs[k].send == NULL &&
+				    defs[k].fresh)
+					defs[k].send = text;
+		}
+		if ((pv = calloc(1, sizeof(*pv))) == NULL) {
+			free(text);
 			return err_set(e, -ENOMEM, "out of memory");
+		}
 		pv->max_read = (size_t)cf->max_read;
-		if ((rc = chk_se_compile(protos[i].steps, protos[i].n,
-		    &pv->prog, e)) < 0) {
+		rc = chk_se_compile(defs, pr->n, &pv->prog, e);
+		free(text);	/* the prog has its copy */
+		if (rc < 0) {
 			free(pv);
 			return rc;
 		}
@@ -158,7 +224,8 @@ const struct probe_type sym = {						\
 }
 
 extern const struct probe_type chk_smtp, chk_ftp, chk_pop3, chk_imap,
-    chk_redis, chk_memcached, chk_ssh, chk_mysql, chk_pgsql, chk_ldap;
+    chk_redis, chk_memcached, chk_ssh, chk_mysql, chk_pgsql, chk_ldap,
+    chk_sip;
 
 PROTO(chk_smtp, "smtp");
 PROTO(chk_ftp, "ftp");
@@ -170,3 +237,4 @@ PROTO(chk_ssh, "ssh");
 PROTO(chk_mysql, "mysql");
 PROTO(chk_pgsql, "pgsql");
 PROTO(chk_ldap, "ldap");
+PROTO(chk_sip, "sip");

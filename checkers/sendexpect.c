@@ -18,6 +18,7 @@
 
 #include "checkers/chk_conf.h"
 #include "checkers/chk_conn.h"
+#include "checkers/chk_tls.h"
 #include "checkers/sendexpect.h"
 #include "monitor/probe.h"
 
@@ -26,7 +27,7 @@
 #define SE_QUOTE	44		/* chars of got/want in a message */
 #define SE_PHASE_LEN	sizeof(((struct chk_se_priv *)NULL)->phase)
 
-enum se_op { SE_CONNECT = 0, SE_SEND, SE_EXPECT };
+enum se_op { SE_CONNECT = 0, SE_SEND, SE_EXPECT, SE_STARTTLS };
 enum se_kind { SE_K_STR = 0, SE_K_RE, SE_K_HEX, SE_K_MIN, SE_K_QUIET };
 
 struct se_step {
@@ -47,6 +48,9 @@ struct se_step {
 	int			 negate;
 	unsigned		 timeout_ms;	/* 0: the check's only */
 	char			*want;		/* "\"+PONG\"", "/re/", ... */
+	int			 tls;		/* connect: then TLS */
+	struct chk_tls_conf	 tlsc;		/* connect+tls, starttls */
+	int			 fresh;		/* send: @@RANDOM@@ */
 };
 
 /* Owned by whoever compiled it (a probe's priv); freed by chk_se_free. */
@@ -61,6 +65,12 @@ struct se_run {
 	const struct chk_se_prog *prog;
 	size_t			 max_read;
 	struct chk_conn		 conn;
+	struct chk_tls		 tls;		/* on conn, once a handshake
+						   began (tls.ssl) */
+	short			 want;		/* what TLS waits for */
+	unsigned char		*sbuf;		/* a fresh send's bytes */
+	size_t			 sbuf_for;	/* the step they are for */
+	char			 token[11];	/* for @@RANDOM@@ */
 	int			 dgram;
 	size_t			 i;		/* current step */
 	size_t			 sent;		/* of the current send */
@@ -210,6 +220,7 @@ se_step_free(struct se_step *st)
 	pcre2_match_data_free(st->md);
 	pcre2_code_free(st->re);
 	free(st->want);
+	chk_tls_conf_release(&st->tlsc);
 }
 
 void
@@ -230,7 +241,7 @@ se_actions(const struct chk_se_def *d)
 	return (d->connect != NULL) + (d->send != NULL) +
 	    (d->send_hex != NULL) + (d->expect != NULL) +
 	    (d->expect_re != NULL) + (d->expect_hex != NULL) +
-	    (d->expect_min > 0) + (d->quiet_ms > 0);
+	    (d->expect_min > 0) + (d->quiet_ms > 0) + (d->starttls != 0);
 }
 
 static int
@@ -247,16 +258,39 @@ se_compile_one(const struct chk_se_def *d, int num, struct se_step *st,
 	st->negate = d->negate;
 	if (se_actions(d) != 1)
 		return err_set(e, -EINVAL, "step %d: needs exactly one of "
-		    "connect, send, send_hex, expect, expect_re, expect_hex, "
-		    "expect_min, quiet", num);
+		    "connect, starttls, send, send_hex, expect, expect_re, "
+		    "expect_hex, expect_min, quiet", num);
+	if (d->tls && d->connect == NULL)
+		return err_set(e, -EINVAL, "step %d: tls goes with connect "
+		    "(or use starttls = true)", num);
+	if ((d->sni != NULL || d->verify || d->ca_file != NULL ||
+	    d->verify_name != NULL) && !d->tls && !d->starttls)
+		return err_set(e, -EINVAL, "step %d: sni, verify, ca_file and "
+		    "verify_name go with tls = true or starttls", num);
+	if (d->tls || d->starttls) {
+		st->tls = 1;
+		if ((rc = chk_tls_conf_init(&st->tlsc, d->sni, d->verify,
+		    d->ca_file, d->verify_name, e)) < 0) {
+			err_prefix(e, "step %d", num);
+			return rc;
+		}
+	}
+	if (d->starttls) {
+		st->op = SE_STARTTLS;
+		return 0;
+	}
 	if (d->negate && d->expect == NULL && d->expect_re == NULL &&
 	    d->expect_hex == NULL)
 		return err_set(e, -EINVAL, "step %d: negate goes with expect, "
 		    "expect_re or expect_hex", num);
 	if (d->connect != NULL) {
 		st->op = SE_CONNECT;
-		if (strcmp(d->connect, "udp") == 0)
+		if (strcmp(d->connect, "udp") == 0) {
 			st->dgram = 1;
+			if (d->tls)
+				return err_set(e, -EINVAL, "step %d: tls "
+				    "needs connect = \"tcp\"", num);
+		}
 		else if (strcmp(d->connect, "tcp") != 0)
 			return err_set(e, -EINVAL, "step %d: connect: \"%s\" "
 			    "is not tcp or udp", num, d->connect);
@@ -268,6 +302,7 @@ se_compile_one(const struct chk_se_def *d, int num, struct se_step *st,
 	}
 	if (d->send != NULL || d->send_hex != NULL) {
 		st->op = SE_SEND;
+		st->fresh = d->fresh;
 		if (d->send != NULL)
 			return se_dup(st, d->send) < 0 ?
 			    err_set(e, -ENOMEM, "out of memory") : 0;
@@ -333,6 +368,28 @@ se_compile_one(const struct chk_se_def *d, int num, struct se_step *st,
 	return 0;
 }
 
+/* A starttls step needs a plain TCP connection before it. */
+static int
+se_check_starttls(const struct chk_se_prog *prog, size_t k, struct err *e)
+{
+	const struct se_step	*st = &prog->steps[k];
+
+	if (st->op != SE_STARTTLS)
+		return 0;
+	while (k-- > 0) {
+		if (prog->steps[k].op == SE_STARTTLS ||
+		    (prog->steps[k].op == SE_CONNECT && prog->steps[k].tls))
+			return err_set(e, -EINVAL, "step %d: starttls: the "
+			    "connection is TLS already", st->num);
+		if (prog->steps[k].op == SE_CONNECT && prog->steps[k].dgram)
+			return err_set(e, -EINVAL, "step %d: starttls needs "
+			    "a TCP connection, not udp", st->num);
+		if (prog->steps[k].op == SE_CONNECT)
+			break;
+	}
+	return 0;
+}
+
 int
 chk_se_compile(const struct chk_se_def *defs, size_t n,
     struct chk_se_prog **out, struct err *e)
@@ -361,7 +418,8 @@ chk_se_compile(const struct chk_se_def *defs, size_t n,
 	for (size_t i = 0; i < n; i++, k++) {
 		prog->n = k + 1;
 		if ((rc = se_compile_one(&defs[i], (int)i + 1,
-		    &prog->steps[k], e)) < 0) {
+		    &prog->steps[k], e)) < 0 ||
+		    (rc = se_check_starttls(prog, k, e)) < 0) {
 			chk_se_free(prog);
 			return rc;
 		}
@@ -374,7 +432,8 @@ chk_se_compile(const struct chk_se_def *defs, size_t n,
 
 static const char *const se_step_keys[] = {
 	"connect", "port", "send", "send_hex", "expect", "expect_re",
-	"expect_hex", "expect_min", "negate", "timeout", "quiet", NULL
+	"expect_hex", "expect_min", "negate", "timeout", "quiet", "tls",
+	"starttls", "sni", "verify", "ca_file", "verify_name", NULL
 };
 
 /* seconds (int or float) -> ms, 1 ms .. 1 h */
@@ -435,11 +494,16 @@ se_def_from_group(const config_setting_t *g, int num, struct chk_se_def *d,
 				    "expect_min: expected 1 or more", num);
 			continue;
 		}
-		if (strcmp(name, "negate") == 0) {
+		if (strcmp(name, "negate") == 0 ||
+		    strcmp(name, "tls") == 0 ||
+		    strcmp(name, "starttls") == 0 ||
+		    strcmp(name, "verify") == 0) {
 			if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-				return err_set(e, -EINVAL, "step %d: negate: "
-				    "expected true or false", num);
-			d->negate = config_setting_get_bool(s);
+				return err_set(e, -EINVAL, "step %d: %s: "
+				    "expected true or false", num, name);
+			*(name[0] == 'n' ? &d->negate : name[0] == 't' ?
+			    &d->tls : name[0] == 's' ? &d->starttls :
+			    &d->verify) = config_setting_get_bool(s);
 			continue;
 		}
 		if (strcmp(name, "timeout") == 0 ||
@@ -464,6 +528,12 @@ se_def_from_group(const config_setting_t *g, int num, struct chk_se_def *d,
 			d->expect = config_setting_get_string(s);
 		else if (strcmp(name, "expect_re") == 0)
 			d->expect_re = config_setting_get_string(s);
+		else if (strcmp(name, "sni") == 0)
+			d->sni = config_setting_get_string(s);
+		else if (strcmp(name, "ca_file") == 0)
+			d->ca_file = config_setting_get_string(s);
+		else if (strcmp(name, "verify_name") == 0)
+			d->verify_name = config_setting_get_string(s);
 		else
 			d->expect_hex = config_setting_get_string(s);
 	}
@@ -499,7 +569,9 @@ chk_se_from_config(const config_setting_t *steps, struct chk_se_prog **out,
 static void
 se_run_free(struct se_run *run)
 {
+	chk_tls_end(&run->tls, 0);
 	chk_conn_close(&run->conn, 1);
+	free(run->sbuf);
 	if (run->ev_step != NULL)
 		event_free(run->ev_step);
 	free(run->buf);
@@ -532,7 +604,9 @@ static void
 se_set_phase(struct se_run *run)
 {
 	const struct se_step	*st = se_cur(run);
-	static const char *const ops[] = { "connect", "send", "expect" };
+	static const char *const ops[] = {
+		"connect", "send", "expect", "starttls"
+	};
 
 	if (st->num == 0)
 		snprintf(run->phase, SE_PHASE_LEN, "connect");
@@ -719,6 +793,37 @@ se_io_reason(int err)
 }
 
 static void
+se_tls_done(struct chk_conn *c, int err, void *arg)
+{
+	struct se_run	*run = arg;
+
+	if (err != 0) {
+		se_end(run, CHK_V_FAIL, err == EPROTO ? CHK_R_TLS :
+		    CHK_R_INTERNAL, "tls: %s", run->tls.err);
+		return;
+	}
+	run->i++;
+	se_advance(run);
+}
+
+/* The handshake of a connect (tls = true) or starttls step. */
+static void
+se_tls_begin(struct se_run *run)
+{
+	const struct se_step	*st = se_cur(run);
+
+	if (st->num == 0)
+		snprintf(run->phase, SE_PHASE_LEN, "tls");
+	else
+		snprintf(run->phase, SE_PHASE_LEN, "tls step %d", st->num);
+	run->p->phase = run->phase;
+	if (chk_tls_begin(&run->tls, &run->conn, &st->tlsc, se_tls_done,
+	    run) < 0)
+		se_end(run, CHK_V_FAIL, CHK_R_INTERNAL, "tls: %s",
+		    run->tls.err);
+}
+
+static void
 se_connected(struct chk_conn *c, int err, void *arg)
 {
 	struct se_run	*run = arg;
@@ -726,6 +831,10 @@ se_connected(struct chk_conn *c, int err, void *arg)
 	if (err != 0) {
 		se_end(run, CHK_V_FAIL, chk_conn_reason(err), "connect: %s",
 		    chk_errname(err));
+		return;
+	}
+	if (se_cur(run)->tls) {
+		se_tls_begin(run);
 		return;
 	}
 	run->i++;
@@ -779,12 +888,18 @@ se_read(struct se_run *run)
 		run->buf = nb;
 		run->cap = want;
 	}
-	n = recv(run->conn.fd, run->buf + run->len, run->cap - run->len, 0);
+	n = chk_tls_recv(&run->tls, run->buf + run->len,
+	    run->cap - run->len, &run->want);
+	if (n == -EAGAIN)
+		return 1;
+	if (n == -EPROTO) {
+		se_end(run, CHK_V_FAIL, CHK_R_TLS, "tls: read: %s",
+		    run->tls.err);
+		return -1;
+	}
 	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return 1;
-		se_end(run, CHK_V_FAIL, se_io_reason(errno), "read: %s",
-		    chk_errname(errno));
+		se_end(run, CHK_V_FAIL, se_io_reason((int)-n), "read: %s",
+		    chk_errname((int)-n));
 		return -1;
 	}
 	if (n == 0 && !run->dgram)
@@ -795,20 +910,49 @@ se_read(struct se_run *run)
 	return 0;
 }
 
+/* A fresh send's bytes: @@RANDOM@@ replaced by this run's token (the
+   same length, so the step's length holds). */
+static const unsigned char *
+se_fresh(struct se_run *run, const struct se_step *st)
+{
+	const size_t	 ml = sizeof(CHK_SE_RANDOM) - 1;
+	unsigned char	*m;
+
+	/* made once per step: a TLS write retried after WANT_WRITE must
+	   see the same bytes */
+	if (run->sbuf != NULL && run->sbuf_for == run->i)
+		return run->sbuf;
+	free(run->sbuf);
+	if ((run->sbuf = malloc(st->len + 1)) == NULL)
+		return NULL;
+	memcpy(run->sbuf, st->data, st->len);
+	run->sbuf_for = run->i;
+	m = run->sbuf;
+	while ((m = memmem(m, st->len - (size_t)(m - run->sbuf),
+	    CHK_SE_RANDOM, ml)) != NULL) {
+		memcpy(m, run->token, ml);
+		m += ml;
+	}
+	return run->sbuf;
+}
+
 /* Send the current step's bytes.  1: done, 0: waiting, -1: ended. */
 static int
 se_send(struct se_run *run)
 {
 	const struct se_step	*st = se_cur(run);
+	const unsigned char	*data = st->data;
 	ssize_t			 n;
 
+	if (st->fresh && (data = se_fresh(run, st)) == NULL) {
+		se_end(run, CHK_V_FAIL, CHK_R_INTERNAL, "send: out of memory");
+		return -1;
+	}
 	while (run->sent < st->len || (run->dgram && run->sent == 0)) {
-		n = send(run->conn.fd, st->data + run->sent,
-		    st->len - run->sent, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (chk_conn_wait(&run->conn, EV_WRITE, se_ready,
+		n = chk_tls_send(&run->tls, data + run->sent,
+		    st->len - run->sent, &run->want);
+		if (n == -EAGAIN) {
+			if (chk_conn_wait(&run->conn, run->want, se_ready,
 			    run) < 0) {
 				se_end(run, CHK_V_FAIL, CHK_R_INTERNAL,
 				    "send: cannot wait");
@@ -816,9 +960,14 @@ se_send(struct se_run *run)
 			}
 			return 0;
 		}
+		if (n == -EPROTO) {
+			se_end(run, CHK_V_FAIL, CHK_R_TLS, "tls: send: %s",
+			    run->tls.err);
+			return -1;
+		}
 		if (n < 0) {
-			se_end(run, CHK_V_FAIL, se_io_reason(errno),
-			    "send: %s", chk_errname(errno));
+			se_end(run, CHK_V_FAIL, se_io_reason((int)-n),
+			    "send: %s", chk_errname((int)-n));
 			return -1;
 		}
 		run->sent += (size_t)n;
@@ -839,6 +988,7 @@ se_connect(struct se_run *run)
 	struct sockaddr_storage	 ss = p->addr;
 	int			 rc;
 
+	chk_tls_end(&run->tls, 0);
 	chk_conn_close(&run->conn, 1);
 	run->len = run->off = 0;
 	run->eof = run->msg = 0;
@@ -908,6 +1058,12 @@ se_advance(struct se_run *run)
 			if ((rc = se_send(run)) <= 0)
 				return;
 			continue;
+		case SE_STARTTLS:
+			/* what came before the handshake is not the TLS
+			   server's to say (RFC 3207 4: discard it) */
+			run->off = run->len = 0;
+			se_tls_begin(run);
+			return;		/* se_tls_done goes on */
 		case SE_EXPECT:
 			if ((rc = se_judge(run)) < 0)
 				return;
@@ -918,7 +1074,13 @@ se_advance(struct se_run *run)
 				se_fail_expect(run, CHK_R_EXPECT, "");
 				return;
 			}
-			if (chk_conn_wait(&run->conn, EV_READ, se_readable,
+			/* bytes OpenSSL decrypted already: no event comes */
+			if (chk_tls_pending(&run->tls)) {
+				if (se_read(run) < 0)
+					return;
+				continue;
+			}
+			if (chk_conn_wait(&run->conn, run->want, se_readable,
 			    run) < 0) {
 				se_end(run, CHK_V_FAIL, CHK_R_INTERNAL,
 				    "read: cannot wait");
@@ -945,6 +1107,10 @@ chk_se_start(struct probe *p)
 	run->prog = pv->prog;
 	run->max_read = pv->max_read > 0 ? pv->max_read : SE_MAX_READ;
 	run->conn.fd = -1;
+	run->tls.conn = &run->conn;
+	run->want = EV_READ;
+	snprintf(run->token, sizeof(run->token), "%08x%02x", arc4random(),
+	    arc4random() & 0xff);
 	run->timer_for = (size_t)-1;
 	run->phase = pv->phase;
 	clock_gettime(CLOCK_MONOTONIC, &run->t0);

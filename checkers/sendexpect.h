@@ -7,7 +7,13 @@
  * step tables for the same engine, not code of their own.
  *
  * A step, as a row of data (struct chk_se_def) or a config group:
- *   connect     "tcp" | "udp"   (re)connect; port: 0 = the check's port
+ *   connect     "tcp" | "udp"   (re)connect; port: 0 = the check's port;
+ *                               tls = true: a TLS handshake follows
+ *                               (phase "tls step N"), with sni, verify,
+ *                               ca_file, verify_name (chk_tls.h)
+ *   starttls    true            TLS handshake on the open TCP connection
+ *                               (SMTP after "220 ready"); unread bytes
+ *                               are dropped; the same four TLS keys
  *   send        bytes           text (the config's escapes: \r \n \t \xHH)
  *   send_hex    "50494e47 0d0a" binary, spaces ignored (for NUL bytes)
  *   expect      text            found anywhere in what is unread
@@ -26,7 +32,12 @@
  * check's port.  A passed expect consumes what it matched (and what came
  * before it); the next expect looks at the rest.
  *
- * Reasons: CHK_R_EXPECT "expect step 3: got \"-ERR\" want \"+PONG\""; a
+ * A send step of a canned table may be "fresh": every "@@RANDOM@@" in it
+ * becomes ten new hex digits per run (SIP's branch, tag and Call-ID).
+ *
+ * Reasons: CHK_R_TLS "tls: handshake: certificate verify failed
+ * (self-signed certificate)", "tls: alert handshake failure";
+ * CHK_R_EXPECT "expect step 3: got \"-ERR\" want \"+PONG\""; a
  * step's own timeout CHK_R_TIMEOUT "expect step 3: timeout after 500 ms,
  * got \"\" want \"+PONG\""; connect failures as chk_conn; "read:
  * ECONNRESET" CHK_R_IO; over UDP an ICMP port unreachable is
@@ -53,7 +64,16 @@ struct chk_se_def {
 	int		 negate;
 	unsigned	 timeout_ms;
 	unsigned	 quiet_ms;
+	int		 tls;		/* connect: TLS after TCP */
+	int		 starttls;	/* upgrade the open connection */
+	const char	*sni;		/* tls/starttls settings */
+	int		 verify;
+	const char	*ca_file;
+	const char	*verify_name;
+	int		 fresh;		/* send: @@RANDOM@@ per run */
 };
+
+#define CHK_SE_RANDOM	"@@RANDOM@@"
 
 /* A compiled step list; immutable once built, shared by runs. */
 struct chk_se_prog;

@@ -19,7 +19,7 @@
  * (closed with it).  Socket objects are Lua userdata: Lua frees their
  * memory, the run closes their file descriptors.
  *
- * Names: lua_rt_, lua_sock_, lua_tls_ (Lua's own API is lua_ + a verb; none
+ * Names: lua_rt_, lua_sock_ (Lua's own API is lua_ + a verb; none
  * of these clash with it).
  */
 #ifndef LUA_RT_H
@@ -157,30 +157,8 @@ void		 lua_sock_dns_cancel(struct lua_run *run);
 /* Free the DNS base (at state close). */
 void		 lua_sock_cleanup(void);
 
-/* ---- tls.c: OpenSSL 3 ---------------------------------------------- */
-
-/*
- * A client TLS session on connected fd.  sni: server name to send (NULL:
- * none); verify: check the chain and vname (NULL: chain only).  Returns the
- * session or NULL with why in err.
- */
-void		*lua_tls_new(int fd, const char *sni, int verify,
-		    const char *vname, char *err, size_t errlen);
-/*
- * Drive the handshake, read or write.  Return >= 0 (done / bytes; 0 from
- * read: the peer closed), -EAGAIN with *want EV_READ or EV_WRITE, or
- * another negative value with why in err.
- */
-int		 lua_tls_handshake(void *tls, short *want, char *err,
-		    size_t errlen);
-int		 lua_tls_read(void *tls, char *buf, size_t len, short *want,
-		    char *err, size_t errlen);
-int		 lua_tls_write(void *tls, const char *buf, size_t len,
-		    short *want, char *err, size_t errlen);
-const char	*lua_tls_version(void *tls);
-void		 lua_tls_free(void *tls);
-/* Free the contexts (at state close). */
-void		 lua_tls_cleanup(void);
+/* TLS: checkers/chk_tls.h (chk_tls_new, _handshake, _read, _write, _free),
+   shared with the C checkers. */
 
 /* ---- http.c: lvsmon.http_get in Lua ---------------------------------- */
 

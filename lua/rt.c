@@ -24,6 +24,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "checkers/chk_tls.h"
 #include "lua/lua_rt.h"
 #include "monitor/log.h"
 
@@ -788,7 +789,7 @@ lua_rt_release(void)
 	rt.L = NULL;
 	rt.base = NULL;
 	lua_sock_cleanup();
-	lua_tls_cleanup();
+	chk_tls_cleanup();
 	if (rt.used != 0)
 		mon_warn("lua: %zu bytes still counted after lua_close",
 		    rt.used);

@@ -33,6 +33,7 @@
 #include <event2/util.h>
 #include <lauxlib.h>
 
+#include "checkers/chk_tls.h"
 #include "lua/lua_rt.h"
 
 #define SOCK_MT		"lvsmon.socket"
@@ -157,7 +158,7 @@ sock_close(struct lua_sock *s, int abort)
 		event_free(s->ev);
 	s->ev = NULL;
 	if (s->tls != NULL)
-		lua_tls_free(s->tls);
+		chk_tls_free(s->tls);
 	s->tls = NULL;
 	if (s->fd >= 0) {
 		/* RST when the exchange did not end cleanly, or when the
@@ -576,7 +577,7 @@ connect_k(lua_State *L, int status, lua_KContext ctx)
 	if (s->tls == NULL) {
 		const char	*sni = s->sni[0] ? s->sni : NULL;
 
-		s->tls = lua_tls_new(s->fd, sni, s->verify,
+		s->tls = chk_tls_new(NULL, s->fd, sni, s->verify,
 		    sni != NULL ? sni : s->host, err, sizeof(err));
 		if (s->tls == NULL) {
 			char	m[sizeof(err) + 8];
@@ -585,7 +586,7 @@ connect_k(lua_State *L, int status, lua_KContext ctx)
 			return connect_fail(L, s, m);
 		}
 	}
-	rc = lua_tls_handshake(s->tls, &want, err, sizeof(err));
+	rc = chk_tls_handshake(s->tls, &want, err, sizeof(err));
 	if (rc == -EAGAIN) {
 		if (timed_out(s))
 			return connect_fail(L, s, "timeout");
@@ -721,7 +722,7 @@ sock_fill(struct lua_sock *s, short *want, char *err, size_t errlen)
 	}
 	*want = EV_READ;
 	if (s->tls != NULL) {
-		int rc = lua_tls_read(s->tls, s->buf + s->len,
+		int rc = chk_tls_read(s->tls, s->buf + s->len,
 		    s->cap - s->len, want, err, errlen);
 
 		if (rc > 0)
@@ -910,7 +911,7 @@ send_k(lua_State *L, int status, lua_KContext ctx)
 	sock_run(L, s, "send");
 	while (s->wpos < len || len == 0) {
 		if (s->tls != NULL) {
-			n = lua_tls_write(s->tls, data + s->wpos,
+			n = chk_tls_write(s->tls, data + s->wpos,
 			    len - s->wpos, &want, err, sizeof(err));
 			if (n == -EPROTO) {
 				char	m[sizeof(err) + 8];
@@ -1023,7 +1024,7 @@ l_info(lua_State *L)
 		lua_setfield(L, -2, "peer");
 	}
 	if (s->tls != NULL) {
-		lua_pushstring(L, lua_tls_version(s->tls));
+		lua_pushstring(L, SSL_get_version(s->tls));
 		lua_setfield(L, -2, "tls");
 	}
 	return 1;

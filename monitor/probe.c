@@ -29,6 +29,9 @@ extern const struct probe_type chk_dns;
 extern const struct probe_type chk_icmp;
 extern const struct probe_type chk_ntp;
 extern const struct probe_type chk_radius;
+extern const struct probe_type chk_https;
+extern const struct probe_type chk_tls;
+extern const struct probe_type chk_sip;
 
 /* Every probe type, once.  Adding a check type = one file + one row. */
 const struct probe_type *const mon_probe_types[] = {
@@ -52,6 +55,9 @@ const struct probe_type *const mon_probe_types[] = {
 	&chk_icmp,
 	&chk_ntp,
 	&chk_radius,
+	&chk_https,
+	&chk_tls,
+	&chk_sip,
 	NULL
 };
 
@@ -74,6 +80,8 @@ const struct chk_reason_info chk_reasons[CHK_R__COUNT] = {
 	[CHK_R_CRITICAL]	= { "CRITICAL",	"plugin reported critical" },
 	[CHK_R_UNKNOWN]		= { "UNKNOWN",	"plugin result unknown" },
 	[CHK_R_EXPECT]		= { "L7RSP",	"unexpected reply" },
+	[CHK_R_TLS]		= { "TLS",	"TLS handshake or certificate "
+						"failed" },
 };
 
 const char *const chk_verdict_names[CHK_V__COUNT] = {

@@ -84,6 +84,8 @@ enum chk_reason {
 	CHK_R_UNKNOWN,		/* a plugin said UNKNOWN (exit 3), died or
 				   was killed: no verdict on the server */
 	CHK_R_EXPECT,		/* a reply did not match an expect step */
+	CHK_R_TLS,		/* TLS handshake failed, or the certificate
+				   is expired or too close to it */
 	CHK_R__COUNT
 };
 

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
@@ -24,7 +26,7 @@
 
 #include "monitor/probe.h"
 
-extern const struct probe_type chk_http;
+extern const struct probe_type chk_http, chk_https;
 
 #define DEADLINE_S	5
 
@@ -875,6 +877,174 @@ http_conf_from_config_text(void **state)
 	config_destroy(&cfg);
 }
 
+/* ---- https: against openssl s_server -------------------------------- */
+
+/* Free what https_load made (the teardown frees only the conf block). */
+static void
+https_unload(struct ctx *c)
+{
+	chk_http.release(&c->p);
+	mon_directives_release(chk_https.directives, c->conf);
+	memset(c->conf, 0, chk_https.conf_size);
+}
+
+/* Configure c->p as https from libconfig text; 0 or the error. */
+static int
+https_load(struct ctx *c, const char *text, struct err *e)
+{
+	config_t	cfg;
+	int		rc;
+
+	https_unload(c);
+	c->p.type = &chk_https;
+	config_init(&cfg);
+	assert_int_equal(config_read_string(&cfg, text), CONFIG_TRUE);
+	rc = mon_directives_apply(chk_https.directives, c->conf,
+	    config_lookup(&cfg, "check"), NULL, mon_probe_common_directives,
+	    "real t", e);
+	if (rc == 0)
+		rc = chk_https.configure(NULL, &c->p, e);
+	config_destroy(&cfg);
+	return rc;
+}
+
+static void
+https_ok(struct ctx *c, const char *text)
+{
+	struct err	e = { "" };
+
+	if (https_load(c, text, &e) != 0)
+		fail_msg("%s: %s", text, e.msg);
+}
+
+/* openssl s_server -www on 127.0.0.1 (a self-signed certificate for
+ * CN lvsmon.test in dir; made once), with TLS 1.3 and only the cipher
+ * suite "suite" when not NULL; the probe points at it.  -1: no openssl. */
+static pid_t
+https_server(struct ctx *c, char *dir, const char *suite)
+{
+	char		cmd[1024], port[16], crt[300], key[300];
+	int		p = srv_start(c, AF_INET, 0);	/* a free port */
+	pid_t		pid;
+
+	snprintf(crt, sizeof(crt), "%s/c.pem", dir);
+	snprintf(key, sizeof(key), "%s/k.pem", dir);
+	snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey ec -pkeyopt "
+	    "ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "
+	    "/CN=lvsmon.test -keyout %s -out %s >/dev/null 2>&1", key, crt);
+	if (access(crt, R_OK) != 0 && system(cmd) != 0)
+		return -1;
+	snprintf(port, sizeof(port), "%d", p);
+	if ((pid = fork()) == 0) {
+		(void)!freopen("/dev/null", "w", stdout);
+		(void)!freopen("/dev/null", "w", stderr);
+		if (suite != NULL)
+			execlp("openssl", "openssl", "s_server", "-quiet",
+			    "-www", "-accept", port, "-cert", crt, "-key", key,
+			    "-tls1_3", "-ciphersuites", suite, (char *)NULL);
+		else
+			execlp("openssl", "openssl", "s_server", "-quiet",
+			    "-www", "-accept", port, "-cert", crt, "-key", key,
+			    (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100; i++) {	/* bounded: 5 s */
+		int	fd = socket(AF_INET, SOCK_STREAM, 0), up;
+
+		up = connect(fd, (struct sockaddr *)&c->p.addr,
+		    c->p.addrlen) == 0;
+		close(fd);
+		if (up)
+			return pid;
+		usleep(50000);
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+/* https passes over TLS; verify refuses a self-signed certificate with
+ * the verify reason and takes it with ca_file; the name is checked */
+static void
+https_verify_and_ca_file(void **state)
+{
+	struct ctx	*c = *state;
+	char		 dir[] = "/tmp/lvsmon-https.XXXXXX", text[512];
+	char		 rm[64];
+	struct err	 e = { "" };
+	pid_t		 pid;
+
+	signal(SIGPIPE, SIG_IGN);
+	assert_non_null(mkdtemp(dir));
+	if ((pid = https_server(c, dir, NULL)) < 0) {
+		snprintf(rm, sizeof(rm), "rm -rf %s", dir);
+		(void)!system(rm);
+		skip();
+		return;
+	}
+	https_ok(c, "check = { sni = \"lvsmon.test\"; };");
+	expect(c, CHK_V_OK, CHK_R_OK, "http: status 200");
+	https_ok(c, "check = { verify = true; };");
+	expect(c, CHK_V_FAIL, CHK_R_TLS, "tls: handshake: certificate verify "
+	    "failed (self-signed certificate)");
+	snprintf(text, sizeof(text), "check = { verify = true; "
+	    "sni = \"lvsmon.test\"; ca_file = \"%s/c.pem\"; };", dir);
+	https_ok(c, text);
+	expect(c, CHK_V_OK, CHK_R_OK, "http: status 200");
+	snprintf(text, sizeof(text), "check = { verify = true; "
+	    "verify_name = \"other.test\"; ca_file = \"%s/c.pem\"; };",
+	    dir);
+	https_ok(c, text);
+	expect(c, CHK_V_FAIL, CHK_R_TLS, "tls: handshake: certificate verify "
+	    "failed (hostname mismatch)");
+	/* the keys are checked when the config is read */
+	assert_int_equal(https_load(c, "check = { ca_file = \"/x.pem\"; };",
+	    &e), -EINVAL);
+	assert_string_equal(e.msg, "ca_file: needs verify = true");
+	assert_int_equal(https_load(c, "check = { verify = true; "
+	    "ca_file = \"/nonexistent.pem\"; };", &e), -EINVAL);
+	assert_string_equal(e.msg, "ca_file: /nonexistent.pem: ENOENT");
+	https_unload(c);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+
+	/* a server whose only cipher suite we do not offer: its alert */
+	pid = https_server(c, dir, "TLS_AES_128_CCM_8_SHA256");
+	assert_true(pid > 0);
+	https_ok(c, "check = { };");
+	expect(c, CHK_V_FAIL, CHK_R_TLS, "tls: alert handshake failure");
+	https_unload(c);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	snprintf(rm, sizeof(rm), "rm -rf %s", dir);
+	(void)!system(rm);
+}
+
+/* A server that never answers the ClientHello: the run is in phase "tls"
+ * when the scheduler cancels it; the Host header omits :443 for https */
+static void
+https_handshake_phase_is_tls(void **state)
+{
+	struct ctx	*c = *state;
+
+	srv_start(c, AF_INET, 1);
+	https_ok(c, "check = { host = \"www.example.org\"; };");
+	srv_reply(c, SRV_SILENT, "");
+	assert_int_equal(chk_https.start(&c->p), 0);
+	/* until the server has the ClientHello; bounded: 2 s */
+	for (int i = 0; i < 1000 && c->req_len == 0; i++) {
+		event_base_loop(c->base, EVLOOP_NONBLOCK);
+		usleep(2000);
+	}
+	assert_true(c->req_len > 0);
+	spin(c);
+	assert_int_equal(c->done, 0);
+	assert_string_equal(c->p.phase, "tls");
+	chk_https.cancel(&c->p);
+	assert_null(c->p.run);
+	https_unload(c);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -901,6 +1071,8 @@ main(void)
 		T(http_max_body),
 		T(http_headers_too_long),
 		T(http_conf_from_config_text),
+		T(https_verify_and_ca_file),
+		T(https_handshake_phase_is_tls),
 	};
 
 	return cmocka_run_group_tests_name("checkers_http", tests, NULL,

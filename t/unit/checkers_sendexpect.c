@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -543,6 +544,75 @@ udp_without_expect_passes_on_silence_fails_on_unreachable(void **state)
 	assert_int_equal(c->res.reason, CHK_R_CONNREFUSED);
 }
 
+/* The Call-ID line of the last datagram the server got. */
+static void
+sip_call_id(const struct srv *s, char *out, size_t len)
+{
+	const char	*id = memmem(s->got, s->got_len, "Call-ID: ", 9);
+	const char	*end;
+
+	assert_non_null(id);
+	end = memchr(id, '\r', s->got_len - (size_t)(id - (char *)s->got));
+	assert_non_null(end);
+	snprintf(out, len, "%.*s", (int)(end - id), id);
+}
+
+static void
+sip_options_names_the_real_and_is_fresh_per_run(void **state)
+{
+	struct ctx		*c = *state;
+	static const struct rule r[] = {
+		{ "", "SIP/2.0 503 Service Unavailable\r\n"
+		  "Content-Length: 0\r\n\r\n", 0 }
+	};
+	static const struct rule junk[] = {
+		{ "", "HTTP/1.0 400 no\r\n", 0 }
+	};
+	char			 want[64], id1[96], id2[96];
+
+	script(c, NULL, r, 1, 0);
+	check(c, c->s.uport, "type = \"sip\";");
+	/* a 503 is still a SIP stack that answers */
+	assert_int_equal(c->res.verdict, CHK_V_OK);
+	assert_string_equal(c->res.msg + strlen(c->res.msg) -
+	    strlen("\"SIP/2.0 503 Service Unavailable\""),
+	    "\"SIP/2.0 503 Service Unavailable\"");
+	snprintf(want, sizeof(want), "OPTIONS sip:127.0.0.1:%d SIP/2.0\r\n",
+	    c->s.uport);
+	assert_memory_equal(c->s.got, want, strlen(want));
+	assert_null(memmem(c->s.got, c->s.got_len, "@@", 2));
+	assert_non_null(memmem(c->s.got, c->s.got_len, "\r\n\r\n", 4));
+	sip_call_id(&c->s, id1, sizeof(id1));
+	check(c, c->s.uport, "type = \"sip\";");
+	sip_call_id(&c->s, id2, sizeof(id2));
+	assert_string_not_equal(id1, id2);
+	/* not SIP */
+	script(c, NULL, junk, 1, 0);
+	check(c, c->s.uport, "type = \"sip\";");
+	assert_int_equal(c->res.reason, CHK_R_EXPECT);
+	/* nobody on the port: ICMP port unreachable */
+	check(c, c->s.closed_uport, "type = \"sip\";");
+	assert_int_equal(c->res.reason, CHK_R_CONNREFUSED);
+	assert_string_equal(c->res.msg, "read: ECONNREFUSED");
+}
+
+/* A server that is not TLS: the connect step's handshake fails with the
+   TLS reason and OpenSSL's word for it */
+static void
+tls_step_against_plain_text_is_a_tls_failure(void **state)
+{
+	struct ctx	*c = *state;
+
+	script(c, "HTTP/1.0 400 Bad Request\r\n\r\n", NULL, 0, 0);
+	check(c, c->s.port, "type = \"sendexpect\"; steps = ( "
+	    "{ connect = \"tcp\"; tls = true; sni = \"x.test\"; }, "
+	    "{ send = \"PING\\r\\n\"; }, { expect = \"+PONG\"; } );");
+	assert_int_equal(c->res.verdict, CHK_V_FAIL);
+	assert_int_equal(c->res.reason, CHK_R_TLS);
+	assert_string_equal(c->res.msg,
+	    "tls: handshake: wrong version number");
+}
+
 static void
 loop_for(struct ctx *c, long ms)
 {
@@ -596,6 +666,28 @@ config_errors_name_the_step_and_key(void **state)
 		  "negate = true; } );", "step 1: negate goes with expect" },
 		{ "type = \"udp\"; quiet = 2; timeout = 1;",
 		  "quiet: 2000 ms must be shorter than the timeout" },
+		{ "type = \"sendexpect\"; steps = ( { connect = \"udp\"; "
+		  "tls = true; } );", "step 1: tls needs connect = \"tcp\"" },
+		{ "type = \"sendexpect\"; steps = ( { send = \"a\"; "
+		  "tls = true; } );", "step 1: tls goes with connect" },
+		{ "type = \"sendexpect\"; steps = ( { send = \"a\"; "
+		  "sni = \"x\"; } );", "step 1: sni, verify, ca_file and "
+		  "verify_name go with tls = true or starttls" },
+		{ "type = \"sendexpect\"; steps = ( { connect = \"tcp\"; "
+		  "tls = true; ca_file = \"/x\"; } );",
+		  "step 1: ca_file: needs verify = true" },
+		{ "type = \"sendexpect\"; steps = ( { connect = \"tcp\"; "
+		  "tls = true; verify = true; "
+		  "ca_file = \"/nonexistent/ca.pem\"; } );",
+		  "step 1: ca_file: /nonexistent/ca.pem: " },
+		{ "type = \"sendexpect\"; steps = ( { connect = \"tcp\"; "
+		  "tls = true; }, { starttls = true; } );",
+		  "step 2: starttls: the connection is TLS already" },
+		{ "type = \"sendexpect\"; steps = ( { connect = \"udp\"; }, "
+		  "{ starttls = true; } );",
+		  "step 2: starttls needs a TCP connection, not udp" },
+		{ "type = \"sendexpect\"; steps = ( { starttls = 1; } );",
+		  "step 1: starttls: expected true or false" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -627,10 +719,14 @@ main(void)
 		T(a_second_connect_step_goes_to_its_port),
 		T(udp_answer_passes_and_port_unreachable_is_refused),
 		T(udp_without_expect_passes_on_silence_fails_on_unreachable),
+		T(sip_options_names_the_real_and_is_fresh_per_run),
+		T(tls_step_against_plain_text_is_a_tls_failure),
 		T(the_phase_names_the_step_after_a_cancel),
 		T(config_errors_name_the_step_and_key),
 	};
 #undef T
 
+	signal(SIGPIPE, SIG_IGN);	/* as lvsmond: OpenSSL writes with
+					   write(), not MSG_NOSIGNAL */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
