@@ -96,7 +96,7 @@ nsca_start()
 	    2>>"$D/nsca.log" &
 	NSCA=$!
 	_lab_track "$P" $NSCA
-	wait_until 5 ip netns exec "$P-dir" bash -c \
+	wait_until 20 ip netns exec "$P-dir" bash -c \
 	    ': >/dev/tcp/127.0.0.1/5667' 2>/dev/null
 }
 nsca_start || bail_out "nsca did not start"

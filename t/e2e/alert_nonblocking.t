@@ -32,7 +32,7 @@ for r in http:8081 smtp:2525; do
 	    -l "127.0.0.1:${r#*:}" -o "$D/${r%%:*}.out" \
 	    -p "$D/${r%%:*}.pid" 2>>"$D/recv.log" &
 	_lab_track "$P" $!
-	wait_until 5 test -s "$D/${r%%:*}.pid" || bail_out "hang receiver"
+	wait_until 30 test -s "$D/${r%%:*}.pid" || bail_out "hang receiver"
 done
 printf '#!/bin/sh\nexec sleep 30\n' >"$D/hang.alert"
 chmod +x "$D/hang.alert"

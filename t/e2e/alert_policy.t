@@ -33,7 +33,8 @@ recv_start()
 	ip netns exec "$P-dir" python3 "$T/tools/alertrecv.py" "$2" -l "$3" \
 	    -o "$D/$1.out" -p "$D/$1.pid" 2>>"$D/$1.log" &
 	_lab_track "$P" $!
-	wait_until 5 test -s "$D/$1.pid"
+	# 30 s: a python3 start on a loaded 2-core machine can take seconds
+	wait_until 30 test -s "$D/$1.pid"
 }
 recv_start syslog udp 127.0.0.1:5514 || bail_out "syslog receiver"
 : >"$MAIL"

@@ -28,7 +28,7 @@ stop_dnsmasq()
 	wait "$DNSMASQ_PID" 2>/dev/null
 }
 T_EXIT_HOOKS+=(stop_dnsmasq)
-wait_until 5 test -s "$D/dnsmasq.pid" || bail_out "dnsmasq did not start"
+wait_until 20 test -s "$D/dnsmasq.pid" || bail_out "dnsmasq did not start"
 
 CONF=$D/lvsmond.conf
 { lab_conf_global "$P"; cat <<'EOF2'
