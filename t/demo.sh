@@ -113,6 +113,9 @@ demo_config()
 	else
 		global=$(lab_conf_global "$P" auto)
 	fi
+	# and Prometheus metrics on the director's loopback
+	global=$(awk '/^};/ && !done {
+		print "  metrics = \"127.0.0.1:9580\";"; done = 1 } 1' <<<"$global")
 	{ echo "$global"; cat <<EOF
 services = (
   { name = "web"; address = "203.0.113.10"; port = 80; protocol = "tcp";
@@ -264,6 +267,15 @@ demo_weight()
 	        head -c 400; echo ..."
 }
 
+demo_metrics()
+{
+	step "Prometheus metrics (global.metrics)"
+	say "The same state, scraped: GET /metrics on the director (a few series):"
+	shown "curl -s http://127.0.0.1:9580/metrics | grep ..." \
+	    bash -c "ip netns exec $P-dir curl -s http://127.0.0.1:9580/metrics |
+		grep -E '^lvsmon_(real_weight\\{.*kind=\"(configured|kernel)\"|real_state\\{.*\\} 1|real_connections_total|service_quorum_up)'"
+}
+
 demo_end()
 {
 	step "Clean up"
@@ -286,6 +298,7 @@ main()
 	demo_alerts
 	demo_drain
 	demo_weight
+	demo_metrics
 	demo_end
 }
 
