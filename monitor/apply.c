@@ -162,8 +162,16 @@ mon_apply_open(struct mon_model *m, struct event_base *base, struct err *e)
 	    (rc = ap.ops->available(err, sizeof(err))) < 0)
 		return err_set(e, rc, "backend %s: %s", ap.ops->name, err);
 	mon_info("lvsmond: backend %s: %s", ap.ops->name, why);
+	/* what auto chose must do what the config asks (an explicit
+	   backend was checked at load) */
+	if ((rc = mon_model_check_backend(m, ap.ops->name, e)) < 0)
+		return rc;
 	if ((rc = ap.ops->open(&ap.b, err, sizeof(err))) < 0)
 		return err_set(e, rc, "backend %s: %s", ap.ops->name, err);
+	if (ap.ops->set_timeouts != NULL && (rc = ap.ops->set_timeouts(ap.b,
+	    &m->global.ipvs_timeouts, err, sizeof(err))) < 0)
+		return err_set(e, rc, "backend %s: global.ipvs: %s",
+		    ap.ops->name, err);
 
 	ap.nids = 1;
 	for (size_t i = 0; i < m->nsvcs; i++)

@@ -29,7 +29,8 @@ mon_rfc3339(const struct timespec *ts, char *buf, size_t len)
 static const char *
 proto_name(int proto)
 {
-	return proto == IPPROTO_UDP ? "udp" : "tcp";
+	return proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_SCTP ? "sctp" :
+	    proto == 0 ? "fwmark" : "tcp";
 }
 
 static const char *const fwd_names[DIR_FWD__COUNT] = {
@@ -95,6 +96,9 @@ mon_show_json(struct evbuffer *out, const struct mon_model *m)
 		json_object_object_add(o, "port", json_object_new_int(s->port));
 		json_object_object_add(o, "protocol",
 		    json_object_new_string(proto_name(s->proto)));
+		if (s->fwmark != 0)
+			json_object_object_add(o, "fwmark",
+			    json_object_new_int64(s->fwmark));
 		json_object_object_add(o, "scheduler",
 		    json_object_new_string(s->sched));
 		json_object_object_add(o, "forward",
