@@ -73,6 +73,21 @@ real_json(const struct mon_real *rs)
 	json_object_object_add(o, "unknowns",
 	    json_object_new_int64((int64_t)rs->unknowns));
 	json_object_object_add(o, "id", json_object_new_int64(rs->id));
+	/* the kernel's counters as read for this show (apply.c) */
+	json_object_object_add(o, "conns",
+	    json_object_new_int64((int64_t)rs->stats.conns));
+	json_object_object_add(o, "inpkts",
+	    json_object_new_int64((int64_t)rs->stats.inpkts));
+	json_object_object_add(o, "outpkts",
+	    json_object_new_int64((int64_t)rs->stats.outpkts));
+	json_object_object_add(o, "inbytes",
+	    json_object_new_int64((int64_t)rs->stats.inbytes));
+	json_object_object_add(o, "outbytes",
+	    json_object_new_int64((int64_t)rs->stats.outbytes));
+	json_object_object_add(o, "active_conns",
+	    json_object_new_int64((int64_t)rs->stats.active));
+	json_object_object_add(o, "inactive_conns",
+	    json_object_new_int64((int64_t)rs->stats.inactive));
 	return o;
 }
 
