@@ -15,7 +15,7 @@
 
 CC	?= cc
 PKGS	 = libevent libconfig libnftnl libmnl libnl-genl-3.0 libnl-route-3.0 \
-	   json-c libpcre2-8 lua5.4 openssl
+	   json-c libpcre2-8 lua5.4 openssl libcap-ng
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter
 CSTD	 = -std=c11 -D_GNU_SOURCE
@@ -94,7 +94,7 @@ san:
 DEB_PKGS = gcc make pkg-config libc6-dev libevent-dev libconfig-dev \
 	   libnftnl-dev libmnl-dev libnl-3-dev libnl-genl-3-dev \
 	   libnl-route-3-dev libjson-c-dev libpcre2-dev libcmocka-dev \
-	   libsnmp-dev liblua5.4-dev nftables iproute2 conntrack \
+	   libsnmp-dev liblua5.4-dev libcap-ng-dev nftables iproute2 conntrack \
 	   snmpd snmp snmptrapd smitools \
 	   redis-server redis-tools memcached postgresql openssl \
 	   monitoring-plugins-basic dnsmasq-base \

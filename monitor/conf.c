@@ -26,6 +26,12 @@ const char *const mon_backend_names[MON_BACKEND__COUNT + 1] = {
 	[MON_BACKEND__COUNT]	= NULL,
 };
 
+const char *const mon_on_exit_names[MON_ON_EXIT__COUNT + 1] = {
+	[MON_ON_EXIT_KEEP]	= "keep",
+	[MON_ON_EXIT_FLUSH]	= "flush",
+	[MON_ON_EXIT__COUNT]	= NULL,
+};
+
 static const char *const log_levels[] = { "info", "debug", NULL };
 static const char *const protocols[] = { "tcp", "udp", "sctp", NULL };
 static const int proto_nums[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP };
@@ -83,6 +89,12 @@ static const struct mon_directive global_directives[] = {
 	  .enums = log_levels, .ndef = 0 },
 	{ .key = "snmp", .type = MON_D_OTHER },
 	{ .key = "ipvs", .type = MON_D_OTHER },
+	{ .key = "on_exit", .type = MON_D_ENUM,
+	  .offset = offsetof(struct mon_global, on_exit),
+	  .enums = mon_on_exit_names, .ndef = MON_ON_EXIT_KEEP },
+	{ .key = "reconcile_interval", .type = MON_D_MS,
+	  .offset = offsetof(struct mon_global, reconcile_ms),
+	  .min = 0, .max = 86400000, .ndef = 30000 },
 	{ .key = NULL }
 };
 
@@ -654,6 +666,13 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 	if ((rc = mon_directives_apply_group(global_directives, &m->global,
 	    g, "global", e)) < 0)
 		goto fail;
+	/* a read of the whole kernel table per interval: not a busy loop */
+	if (m->global.reconcile_ms > 0 && m->global.reconcile_ms < 1000) {
+		rc = mon_conf_err(e, config_setting_get_member(g,
+		    "reconcile_interval"), "global", "reconcile_interval",
+		    "expected 0 (off) or at least 1 s");
+		goto fail;
+	}
 	if (g != NULL && (snmp = config_setting_get_member(g, "snmp")) !=
 	    NULL) {
 		struct conf_snmp cs = { 0 };

@@ -15,11 +15,13 @@
 #include "alert.h"
 #include "checkers/spawn.h"
 #include "apply.h"
+#include "caps.h"
 #include "control.h"
 #include "event.h"
 #include "log.h"
 #include "model.h"
 #include "sched.h"
+#include "sdnotify.h"
 #include "snmp/snmp.h"
 #include "state.h"
 
@@ -61,6 +63,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
 	mon_info("lvsmond: %s, stopping", strsignal((int)sig));
+	mon_notify_stopping();
 	event_base_loopbreak(arg);
 }
 
@@ -123,6 +126,9 @@ main(int argc, char **argv)
 		mon_error("lvsmond: cannot watch signals");
 		goto out;
 	}
+	if ((rc = mon_notify_open(base)) < 0)
+		mon_warn("lvsmond: sd_notify: %s", strerror(-rc));
+	rc = 1;
 	if (mon_state_defer_open(&m, base) < 0) {
 		mon_error("lvsmond: out of memory");
 		goto out;
@@ -137,9 +143,16 @@ main(int argc, char **argv)
 	if (m.global.snmp_agentx != NULL &&
 	    snmp_subagent_open(&m, base, &e) < 0)
 		mon_error("lvsmond: %s (running without SNMP)", e.msg);
+	/* everything that needs more is open: sockets, netlink, first sync */
+	if (mon_caps_drop(&e) < 0) {
+		mon_error("lvsmond: %s", e.msg);
+		goto out;
+	}
 	mon_info("lvsmond: started: %zu services, %zu real servers", m.nsvcs,
 	    mon_model_nreals(&m));
+	mon_notify_ready(&m);
 	event_base_dispatch(base);
+	mon_apply_exit(&m);
 	rc = 0;
 out:
 	mon_sched_stop(&m);
@@ -148,6 +161,7 @@ out:
 	snmp_subagent_close();
 	mon_alert_close();
 	mon_apply_close();
+	mon_notify_close();
 	mon_event_reset();
 	for (size_t i = 0; i < 2; i++)
 		if (sigs[i] != NULL)

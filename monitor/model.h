@@ -102,6 +102,14 @@ enum mon_backend {
 };
 extern const char *const mon_backend_names[MON_BACKEND__COUNT + 1];
 
+/* global.on_exit: what a clean stop (SIGTERM) leaves in the kernel. */
+enum mon_on_exit {
+	MON_ON_EXIT_KEEP = 0,	/* the table as it is: traffic flows on */
+	MON_ON_EXIT_FLUSH,	/* the backend's flush: everything removed */
+	MON_ON_EXIT__COUNT
+};
+extern const char *const mon_on_exit_names[MON_ON_EXIT__COUNT + 1];
+
 struct mon_global {
 	int		 backend;		/* enum mon_backend */
 	char		*control_socket;
@@ -114,6 +122,9 @@ struct mon_global {
 	struct dir_timeouts ipvs_timeouts;	/* global.ipvs; 0 = the
 						   kernel's */
 	int		 ipvs_line;		/* of global.ipvs, 0 none */
+	int		 on_exit;		/* enum mon_on_exit */
+	unsigned	 reconcile_ms;		/* global.reconcile_interval;
+						   0 = off */
 };
 
 struct mon_alerts;

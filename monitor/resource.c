@@ -104,6 +104,22 @@ mon_rs_init(struct mon_real *rs)
 	rs->eff_weight = mon_rs_weight(rs);
 }
 
+int
+mon_rs_adopt(struct mon_real *rs, uint32_t w)
+{
+	if (rs->probe == NULL || rs->decided || w == 0 ||
+	    rs->state != MON_RS_DOWN)
+		return 0;
+	rs->state = MON_RS_UP;
+	/* held like a check's weight: the first verdict replaces it */
+	rs->check_weight = w > DIR_WEIGHT_MAX ? (int)DIR_WEIGHT_MAX : (int)w;
+	rs->eff_weight = mon_rs_weight(rs);
+	mon_svc_quorum(rs->svc, 1);
+	mon_info("real %s/%s: serving in the kernel at weight %u: adopted as "
+	    "up until its first check", rs->svc->name, rs->key, w);
+	return 1;
+}
+
 void
 mon_rs_set_state(struct mon_real *rs, enum mon_rs_state to, int reason,
     const char *msg)
@@ -175,7 +191,8 @@ mon_rs_verdict(struct mon_real *rs, int ok, int weight_hint, int reason,
 		if (ok) {
 			rs->count = 0;
 			to = MON_RS_UP;
-		} else if (++rs->count >= p->fall) {
+		} else if (first || ++rs->count >= p->fall) {
+			/* first: adopted from the kernel (resource.h) */
 			rs->count = 0;
 			to = MON_RS_DOWN;
 		} else

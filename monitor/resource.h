@@ -26,6 +26,17 @@
  * untested receives traffic, and a healthy pool is serving after one check
  * interval, not rise intervals.  A server with no check is UP at start.
  *
+ * Restart (adoption): a server that the kernel's table already holds with a
+ * weight > 0 when the daemon starts (a restart, kill -9 included) was
+ * serving a moment ago; cutting it until its first check would drop new
+ * connections.  mon_rs_adopt() starts it UP, undecided, at the kernel's
+ * weight; its first verdict is decisive here too: a success keeps it UP
+ * (at the weight the config and operator say from then on), a failure
+ * takes it DOWN at once (no fall count: nothing vouches for it but a table
+ * an older process left).  A server found at weight 0, or not found, starts
+ * DOWN as above.  Admin state and a weight set by hand (the state file)
+ * still win over what the kernel holds.
+ *
  * Admin state (independent of health; written by mon_rs_set_admin()):
  *   ENABLED   health decides the weight.
  *   DISABLED  weight 0; checks go on and are shown, but do not matter.
@@ -93,6 +104,14 @@ uint32_t mon_rs_weight(const struct mon_real *rs);
 
 /* Put a server in its start state (see above). */
 void	mon_rs_init(struct mon_real *rs);
+
+/*
+ * At start, before the first sync: the kernel serves rs at weight w > 0
+ * (see "Restart" above).  Only for a server with a check and no verdict
+ * yet; anything else is left as it is.  Emits no event (nothing changed in
+ * the kernel); returns 1 if rs was adopted, 0 if not.
+ */
+int	mon_rs_adopt(struct mon_real *rs, uint32_t w);
 
 /*
  * Recount a service's serving reals and emit MON_EV_QUORUM when quorum is

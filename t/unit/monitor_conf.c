@@ -63,6 +63,9 @@ good_file_gives_services_reals_and_inherited_checks(void **state)
 	unlink(path);
 	assert_int_equal(m.global.backend, MON_BACKEND_NONE);
 	assert_string_equal(m.global.control_socket, "/tmp/x.sock");
+	/* defaults: restart-friendly */
+	assert_int_equal(m.global.on_exit, MON_ON_EXIT_KEEP);
+	assert_int_equal(m.global.reconcile_ms, 30000);
 	assert_int_equal(m.nsvcs, 2);
 	s = mon_model_service(&m, "web");
 	assert_non_null(s);
@@ -260,6 +263,16 @@ static const struct bad bads[] = {
 	  "global = {\n backend = \"lvs\"; };\n",
 	  { ":2: global: backend: \"lvs\" is not one of auto, ipvs, nft, none",
 	    NULL } },
+	{ "bad on_exit",
+	  "global = {\n on_exit = \"drop\"; };\n",
+	  { ":2: global: on_exit: \"drop\" is not one of keep, flush", NULL } },
+	{ "reconcile too often",
+	  "global = { backend = \"none\";\n reconcile_interval = 0.2; };\n",
+	  { ":2: global: reconcile_interval: expected 0 (off) or at least 1 s",
+	    NULL } },
+	{ "reconcile negative",
+	  "global = {\n reconcile_interval = -1; };\n",
+	  { ":2: global: reconcile_interval: -1 s not in 0..86400 s", NULL } },
 };
 
 static const char *ipvs_keys =
