@@ -379,8 +379,10 @@ kidx_build(struct kidx *k, struct dir_table *t)
 		goto nomem;
 	for (size_t i = 0; i < t->nsvcs; i++) {
 		k->svc[i] = &t->svcs[i];
-		qsort(t->svcs[i].reals, t->svcs[i].nreals,
-		    sizeof(*t->svcs[i].reals), cmp_real);
+		/* a service without reals (ipvsadm -A) has reals NULL */
+		if (t->svcs[i].nreals > 1)
+			qsort(t->svcs[i].reals, t->svcs[i].nreals,
+			    sizeof(*t->svcs[i].reals), cmp_real);
 		if ((k->real_seen[i] = calloc(t->svcs[i].nreals + 1, 1)) ==
 		    NULL)
 			goto nomem;
@@ -418,6 +420,8 @@ kidx_real(const struct kidx *k, struct dir_service *ks,
 			    .port = rs->port };
 	struct dir_real	*f;
 
+	if (ks->nreals == 0)	/* reals NULL: every real deleted by hand */
+		return NULL;
 	f = bsearch(&key, ks->reals, ks->nreals, sizeof(*ks->reals),
 	    cmp_real);
 	if (f != NULL)

@@ -25,7 +25,7 @@ printf 'global = { backend = "none"; reconcile_interval = 1; };\n' >"$probe"
     { rm -f "$probe"; skip_all "this lvsmond has no global.reconcile_interval"; }
 rm -f "$probe"
 
-plan 4
+plan 6
 lab_up "$P" 2 || bail_out "cannot build the lab"
 lab_rs_start "$P" 1 && lab_rs_start "$P" 2 || bail_out "rsd did not start"
 D=$(lab_dir "$P")
@@ -61,11 +61,25 @@ lab_daemon_start "$P" "$CONF"
 ok $? "lvsmond starts with reconcile_interval = 1" || bail_out "no daemon"
 wait_until 10 saved_is_want
 is "$(saved)" "$want" "ipvsadm shows the configured table"
-lab_exec "$P" dir ipvsadm -d -t "$VIP:80" -r "$R1" &&
-lab_exec "$P" dir ipvsadm -e -t "$VIP:80" -r "$R2" -m -w 9 &&
-lab_exec "$P" dir ipvsadm -A -t "$VIP:99" -s lc
+# One ipvsadm -R: the three changes at once, so that one reconcile sees
+# them together (a service without reals among them).
+lab_exec "$P" dir ipvsadm -R <<EOF
+-d -t $VIP:80 -r $R1
+-e -t $VIP:80 -r $R2 -m -w 9
+-A -t $VIP:99 -s lc
+EOF
 ok $? "ipvsadm -d, -e and -A by hand change the kernel's table"
 wait_until 5 saved_is_want
 is "$(saved)" "$want" "within a few seconds the reconcile puts the real \
 back, its weight right and the stray service away"
+# every real of the service deleted by hand: an empty service
+lab_exec "$P" dir ipvsadm -R <<EOF
+-d -t $VIP:80 -r $R1
+-d -t $VIP:80 -r $R2
+EOF
+wait_until 5 saved_is_want
+is "$(saved)" "$want" "a service whose reals were all deleted by hand \
+gets them back"
+lab_daemon_alive "$P"
+ok $? "lvsmond is still running after both repairs"
 lab_daemon_stop "$P"
