@@ -12,9 +12,12 @@
  * creates and deletes table inet lvsmon wherever it runs.
  */
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +36,29 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/*
+ * A new namespace's lo is down, so it has no local routing table, and
+ * IPVS refuses every real address (EINVAL: it asks the local table for
+ * the address's type).  The daemon's namespace always has one.
+ */
+static void
+lo_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			perror("dir_apply: bring lo up");
+	}
+	close(fd);
 }
 
 static int
@@ -182,8 +208,9 @@ print(unsigned s, unsigned r, unsigned n, const struct fig *f)
 	printf("  %zu weight changes in one apply()  %9.2f ms\n", f->nbatch,
 	    f->batch);
 	printf("  read_stats (whole table, counters)   %9.2f ms\n", f->read);
-	printf("  flush (%-28s) %9.2f ms\n", strcmp(bname, "nft") == 0 ?
-	    "delete both tables" : "whole table", f->flush);
+	printf("  flush (%s)%*s %9.2f ms\n", strcmp(bname, "nft") == 0 ?
+	    "delete both tables" : "whole table", strcmp(bname, "nft") == 0 ?
+	    10 : 16, "", f->flush);
 }
 
 int
@@ -221,6 +248,7 @@ main(int argc, char **argv)
 		    "my own (bench/apply-nft.sh does that)\n");
 		return 2;
 	}
+	lo_up();
 	srand(1);
 	if (s != 0) {
 		if (run(ops, s, r, n, &big) < 0)

@@ -32,6 +32,32 @@ dir_backend_find(const char *name)
 	return NULL;
 }
 
+const struct dir_backend_ops *
+dir_backend_with(unsigned caps)
+{
+	size_t i;
+
+	/* none does everything by doing nothing: not worth naming */
+	for (i = 0; dir_backends[i] != NULL; i++)
+		if ((dir_backends[i]->caps & caps) == caps &&
+		    dir_backends[i]->scheds != NULL)
+			return dir_backends[i];
+	return NULL;
+}
+
+int
+dir_backend_has_sched(const struct dir_backend_ops *ops, const char *name)
+{
+	size_t i;
+
+	if (ops->scheds == NULL)
+		return 1;
+	for (i = 0; ops->scheds[i] != NULL; i++)
+		if (strcmp(ops->scheds[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * The lookup may load ip_vs (its genl alias); when the family is still
  * missing, "modprobe ip_vs" runs once and is waited for (at most 5 s,

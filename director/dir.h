@@ -111,6 +111,50 @@ struct dir_change {
 	uint32_t	weight;
 };
 
+/* Connection timeouts of the packet core, in seconds; 0 = leave the
+ * kernel's value as it is (IPVS: ipvsadm --set TCP TCPFIN UDP). */
+struct dir_timeouts {
+	uint32_t	tcp;		/* established TCP */
+	uint32_t	tcp_fin;	/* TCP after a FIN */
+	uint32_t	udp;
+};
+
+/* The connection-sync daemon (IPVS): a master multicasts its connection
+ * table, a backup applies what it receives; one of each at most. */
+enum dir_sync_role {
+	DIR_SYNC_MASTER = 1,		/* IP_VS_STATE_MASTER */
+	DIR_SYNC_BACKUP = 2,		/* IP_VS_STATE_BACKUP */
+};
+
+struct dir_sync_daemon {
+	enum dir_sync_role	role;
+	char			ifname[16];	/* multicast interface */
+	uint32_t		syncid;		/* 0..255 */
+	/* Optional; 0 (AF_UNSPEC for the family) = the kernel's
+	 * default (224.0.0.81, port 8848, ttl 1, the MTU's length). */
+	uint16_t		maxlen;
+	int			mcast_family;
+	union dir_addr		mcast_group;
+	uint16_t		mcast_port;
+	uint8_t			mcast_ttl;
+};
+
+/*
+ * What a backend can do beyond NAT of tcp/udp services by address and
+ * port (dir_backend_ops.caps).  The monitor refuses a configuration that
+ * asks a backend for more, naming the key; sync refuses it too.
+ */
+#define DIR_CAP_FWMARK		0x001u	/* fwmark services */
+#define DIR_CAP_SCTP		0x002u	/* sctp services */
+#define DIR_CAP_PERSIST		0x004u	/* persistence, its prefix */
+#define DIR_CAP_ONEPACKET	0x008u	/* DIR_SVC_ONEPACKET */
+#define DIR_CAP_SCHED_FLAGS	0x010u	/* DIR_SVC_SCHED_F1..3 */
+#define DIR_CAP_THRESH		0x020u	/* real u_thresh, l_thresh */
+#define DIR_CAP_DR		0x040u	/* DIR_FWD_DR */
+#define DIR_CAP_TUN		0x080u	/* DIR_FWD_TUN */
+#define DIR_CAP_TIMEOUTS	0x100u	/* set_timeouts */
+#define DIR_CAP_SYNC_DAEMON	0x200u	/* sync_daemon_* */
+
 struct dir_backend;	/* a backend's private state */
 
 struct dir_backend_ops {
@@ -147,6 +191,31 @@ struct dir_backend_ops {
 	/* Remove everything this backend put in the kernel (on_exit=flush,
 	 * tests' cleanup).  May be NULL. */
 	int	(*flush)(struct dir_backend *b, char *err, size_t errlen);
+
+	/* DIR_CAP_* */
+	unsigned		 caps;
+	/* The scheduler names sync accepts; NULL = any (none). */
+	const char *const	*scheds;
+
+	/*
+	 * Optional hooks, NULL where the backend has no such thing (nft,
+	 * none).  Each is one netlink request and its answer.
+	 */
+	/* Set the timeouts that are not 0; the others stay as they are. */
+	int	(*set_timeouts)(struct dir_backend *b,
+		    const struct dir_timeouts *t, char *err, size_t errlen);
+	int	(*get_timeouts)(struct dir_backend *b, struct dir_timeouts *t,
+		    char *err, size_t errlen);
+	/* Start a master or backup sync daemon (-EEXIST if that role
+	 * runs); stop the one of a role (-ESRCH if none runs). */
+	int	(*sync_daemon_start)(struct dir_backend *b,
+		    const struct dir_sync_daemon *d, char *err, size_t errlen);
+	int	(*sync_daemon_stop)(struct dir_backend *b,
+		    enum dir_sync_role role, char *err, size_t errlen);
+	/* The daemons running now: *n (0..2) entries of out. */
+	int	(*sync_daemon_read)(struct dir_backend *b,
+		    struct dir_sync_daemon out[2], size_t *n, char *err,
+		    size_t errlen);
 };
 
 extern const struct dir_backend_ops *const dir_backends[];
@@ -160,6 +229,13 @@ const struct dir_backend_ops *dir_backend_find(const char *name);
  * nft.  why gets one line saying what was chosen and why.
  */
 const struct dir_backend_ops *dir_backend_auto(char *why, size_t whylen);
+
+/* The first registered backend that has every cap in caps (to name it
+ * in a refusal: "needs backend ipvs"); NULL if none. */
+const struct dir_backend_ops *dir_backend_with(unsigned caps);
+/* Does ops accept the scheduler name? */
+int	dir_backend_has_sched(const struct dir_backend_ops *ops,
+	    const char *name);
 
 void	dir_table_free(struct dir_table *t);
 /* Deep copy; 0 or -ENOMEM. */

@@ -26,6 +26,8 @@ int	dir_ipvs_family_present(char *err, size_t errlen);
  * 0, else -errno and why in err.  director/ipvs_probe.c
  */
 int	dir_ipvs_modprobe(char *err, size_t errlen);
+/* The same for any module ("ip_vs_sh").  director/ipvs_probe.c */
+int	dir_modprobe(const char *module, char *err, size_t errlen);
 
 /* snprintf into err when err is not NULL; returns code. */
 int	dir_err(char *err, size_t errlen, int code, const char *fmt, ...)

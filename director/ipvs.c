@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/ip_vs.h>
 
@@ -476,6 +477,14 @@ run_ops(struct dir_backend *b, const struct ipvs_op *ops, size_t n,
 			    "%s: module ip_vs_%s not available",
 			    ipvs_svc_str(o->s, k, sizeof(k)), o->s->sched,
 			    o->s->sched);
+		} else if (r == -EINVAL && o->cmd == IPVS_CMD_NEW_DEST) {
+			/* IPVS takes a real only if the namespace routes
+			 * its address (a local table exists: lo is up) */
+			dir_err(err, errlen, r, "ipvs: %s: %s (IPVS refuses a "
+			    "real whose address this network namespace "
+			    "cannot route: is lo up, is there a route?)",
+			    ipvs_op_str(o, 0, what, sizeof(what)),
+			    strerror(-r));
 		} else {
 			dir_err(err, errlen, r, "ipvs: %s: %s",
 			    ipvs_op_str(o, 0, what, sizeof(what)),
@@ -622,6 +631,35 @@ ipvs_close(struct dir_backend *b)
 	free(b);
 }
 
+/*
+ * IPVS loads a scheduler's module itself (request_module) where the
+ * kernel can run modprobe; where it cannot (a container, modprobe path
+ * unset) we try once per name, as ipvsadm's users would by hand.  Only
+ * for a module not loaded yet: at start or when the table asks for a new
+ * scheduler, bounded by dir_modprobe's 5 s.  A failure is left to the
+ * kernel's answer, which names the module.
+ */
+static void
+load_scheds(const struct ipvs_tab *t)
+{
+	char path[64], mod[32], e[160];
+	size_t i, j;
+
+	for (i = 0; i < t->ns; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(t->s[j].sched, t->s[i].sched) == 0)
+				break;
+		if (j < i)
+			continue;
+		snprintf(mod, sizeof(mod), "ip_vs_%s", t->s[i].sched);
+		snprintf(path, sizeof(path), "/sys/module/%s", mod);
+		if (access(path, F_OK) == 0 || access("/sys/module",
+		    F_OK) != 0)
+			continue;
+		(void)dir_modprobe(mod, e, sizeof(e));
+	}
+}
+
 static int
 ipvs_sync(struct dir_backend *b, const struct dir_table *desired, char *err,
     size_t errlen)
@@ -644,6 +682,7 @@ ipvs_sync(struct dir_backend *b, const struct dir_table *desired, char *err,
 		return r;
 	}
 	sort_tab(&cur);
+	load_scheds(&want);
 	if ((r = diff(&cur, &want, &o)) < 0)
 		dir_err(err, errlen, r, "out of memory");
 	else
@@ -877,6 +916,52 @@ ipvs_flush(struct dir_backend *b, char *err, size_t errlen)
 	return r;
 }
 
+static int
+ipvs_set_timeouts(struct dir_backend *b, const struct dir_timeouts *t,
+    char *err, size_t errlen)
+{
+	if (t->tcp == 0 && t->tcp_fin == 0 && t->udp == 0)
+		return 0;
+	return ipvs_nl_set_timeouts(b->nl, t, err, errlen);
+}
+
+static int
+ipvs_get_timeouts(struct dir_backend *b, struct dir_timeouts *t, char *err,
+    size_t errlen)
+{
+	return ipvs_nl_get_timeouts(b->nl, t, err, errlen);
+}
+
+static int
+ipvs_daemon_start(struct dir_backend *b, const struct dir_sync_daemon *d,
+    char *err, size_t errlen)
+{
+	if (d->role != DIR_SYNC_MASTER && d->role != DIR_SYNC_BACKUP)
+		return dir_err(err, errlen, -EINVAL, "ipvs: sync daemon: "
+		    "role %d is neither master nor backup", (int)d->role);
+	if (d->ifname[0] == '\0')
+		return dir_err(err, errlen, -EINVAL, "ipvs: sync daemon: no "
+		    "multicast interface");
+	if (d->syncid > 255)
+		return dir_err(err, errlen, -EINVAL, "ipvs: sync daemon: "
+		    "syncid %u not in 0..255", d->syncid);
+	return ipvs_nl_daemon_start(b->nl, d, err, errlen);
+}
+
+static int
+ipvs_daemon_stop(struct dir_backend *b, enum dir_sync_role role, char *err,
+    size_t errlen)
+{
+	return ipvs_nl_daemon_stop(b->nl, role, err, errlen);
+}
+
+static int
+ipvs_daemon_read(struct dir_backend *b, struct dir_sync_daemon out[2],
+    size_t *n, char *err, size_t errlen)
+{
+	return ipvs_nl_daemon_read(b->nl, out, n, err, errlen);
+}
+
 const struct dir_backend_ops dir_ipvs_ops = {
 	.name		= "ipvs",
 	.available	= ipvs_available,
@@ -886,4 +971,14 @@ const struct dir_backend_ops dir_ipvs_ops = {
 	.read_stats	= ipvs_read_stats,
 	.close		= ipvs_close,
 	.flush		= ipvs_flush,
+	.caps		= DIR_CAP_FWMARK | DIR_CAP_SCTP | DIR_CAP_PERSIST |
+			  DIR_CAP_ONEPACKET | DIR_CAP_SCHED_FLAGS |
+			  DIR_CAP_THRESH | DIR_CAP_DR | DIR_CAP_TUN |
+			  DIR_CAP_TIMEOUTS | DIR_CAP_SYNC_DAEMON,
+	.scheds		= scheds,
+	.set_timeouts	= ipvs_set_timeouts,
+	.get_timeouts	= ipvs_get_timeouts,
+	.sync_daemon_start = ipvs_daemon_start,
+	.sync_daemon_stop = ipvs_daemon_stop,
+	.sync_daemon_read = ipvs_daemon_read,
 };

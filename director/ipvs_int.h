@@ -76,6 +76,19 @@ int	ipvs_nl_read(struct ipvs_nl *nl, struct ipvs_tab *out, char *err,
 /* IPVS_CMD_FLUSH: every service and dest in this network namespace. */
 int	ipvs_nl_flush(struct ipvs_nl *nl, char *err, size_t errlen);
 
+/* IPVS_CMD_SET_CONFIG (the non-zero fields) and GET_CONFIG. */
+int	ipvs_nl_set_timeouts(struct ipvs_nl *nl, const struct dir_timeouts *t,
+	    char *err, size_t errlen);
+int	ipvs_nl_get_timeouts(struct ipvs_nl *nl, struct dir_timeouts *t,
+	    char *err, size_t errlen);
+/* IPVS_CMD_NEW_DAEMON, DEL_DAEMON, GET_DAEMON (dump). */
+int	ipvs_nl_daemon_start(struct ipvs_nl *nl,
+	    const struct dir_sync_daemon *d, char *err, size_t errlen);
+int	ipvs_nl_daemon_stop(struct ipvs_nl *nl, enum dir_sync_role role,
+	    char *err, size_t errlen);
+int	ipvs_nl_daemon_read(struct ipvs_nl *nl, struct dir_sync_daemon out[2],
+	    size_t *n, char *err, size_t errlen);
+
 void	ipvs_tab_free(struct ipvs_tab *t);
 /*
  * The desired table in IPVS terms, checked (schedulers, protocols,

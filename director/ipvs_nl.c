@@ -161,11 +161,16 @@ put_dest(struct nl_msg *m, const struct ipvs_dest *d, int full)
 	return r != 0 ? -ENOMEM : 0;
 }
 
-/* Append one request to nl->tx at *len; its sequence number is returned
- * in *seq. */
+/*
+ * Append one request to nl->tx at *len; its sequence number is returned
+ * in *seq.  Its attributes: the service s and dest d, or what put(m, arg)
+ * adds (timeouts, a sync daemon).
+ */
 static int
-append(struct ipvs_nl *nl, size_t *len, uint8_t cmd, int flags,
-    const struct ipvs_svc *s, const struct ipvs_dest *d, uint32_t *seq)
+append_msg(struct ipvs_nl *nl, size_t *len, uint8_t cmd, int flags,
+    const struct ipvs_svc *s, const struct ipvs_dest *d,
+    int (*put)(struct nl_msg *, const void *), const void *arg,
+    uint32_t *seq)
 {
 	struct nl_msg *m = nlmsg_alloc();
 	struct nlmsghdr *h;
@@ -186,6 +191,8 @@ append(struct ipvs_nl *nl, size_t *len, uint8_t cmd, int flags,
 	full = cmd == IPVS_CMD_NEW_DEST || cmd == IPVS_CMD_SET_DEST;
 	if (r == 0 && d != NULL)
 		r = put_dest(m, d, full);
+	if (r == 0 && put != NULL)
+		r = put(m, arg);
 	h = nlmsg_hdr(m);
 	ml = NLMSG_ALIGN(h->nlmsg_len);
 	if (r == 0 && *len + ml > nl->txcap) {
@@ -208,6 +215,13 @@ append(struct ipvs_nl *nl, size_t *len, uint8_t cmd, int flags,
 	}
 	nlmsg_free(m);
 	return r;
+}
+
+static int
+append(struct ipvs_nl *nl, size_t *len, uint8_t cmd, int flags,
+    const struct ipvs_svc *s, const struct ipvs_dest *d, uint32_t *seq)
+{
+	return append_msg(nl, len, cmd, flags, s, d, NULL, NULL, seq);
 }
 
 /* ---- sending and receiving ---- */
@@ -473,8 +487,29 @@ parse_dest(struct nlmsghdr *h, int svc_af, struct ipvs_dest *d)
  * One dump: cmd with NLM_F_DUMP (and the service for GET_DEST); each
  * answer goes to cb.  Returns 0, the kernel's -errno, or -EIO.
  */
+static const char *
+what_of(uint8_t cmd)
+{
+	switch (cmd) {
+	case IPVS_CMD_GET_DEST:		return "read destinations";
+	case IPVS_CMD_GET_SERVICE:	return "read services";
+	case IPVS_CMD_GET_DAEMON:	return "read sync daemons";
+	case IPVS_CMD_GET_CONFIG:	return "read timeouts";
+	case IPVS_CMD_SET_CONFIG:	return "set timeouts";
+	case IPVS_CMD_NEW_DAEMON:	return "start sync daemon";
+	case IPVS_CMD_DEL_DAEMON:	return "stop sync daemon";
+	default:			return "request";
+	}
+}
+
+/*
+ * One request and what it answers: with NLM_F_DUMP (dumpit) until
+ * NLMSG_DONE, else (doit) its reply, if any, then its ack.  Each answer
+ * goes to cb (may be NULL).  Returns 0, the kernel's -errno, or -EIO.
+ */
 static int
-dump(struct ipvs_nl *nl, uint8_t cmd, const struct ipvs_svc *s,
+request(struct ipvs_nl *nl, uint8_t cmd, int flags, const struct ipvs_svc *s,
+    int (*put)(struct nl_msg *, const void *), const void *parg,
     int (*cb)(struct nlmsghdr *, void *), void *arg, char *err,
     size_t errlen)
 {
@@ -482,7 +517,8 @@ dump(struct ipvs_nl *nl, uint8_t cmd, const struct ipvs_svc *s,
 	uint32_t seq;
 	int r, cbr = 0;
 
-	if ((r = append(nl, &len, cmd, NLM_F_DUMP, s, NULL, &seq)) < 0)
+	if ((r = append_msg(nl, &len, cmd, flags, s, NULL, put, parg,
+	    &seq)) < 0)
 		return dir_err(err, errlen, r, "out of memory");
 	if ((r = send_all(nl, len, err, errlen)) < 0)
 		return r;
@@ -499,16 +535,27 @@ dump(struct ipvs_nl *nl, uint8_t cmd, const struct ipvs_svc *s,
 				return cbr;
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				r = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
-				if (r == 0)
+				if (r == 0 && (flags & NLM_F_DUMP))
 					continue;
-				return dir_err(err, errlen, r, "ipvs: read "
-				    "%s: %s", cmd == IPVS_CMD_GET_DEST ?
-				    "destinations" : "services", strerror(-r));
+				if (r == 0)	/* a doit's ack: the end */
+					return cbr;
+				return dir_err(err, errlen, r, "ipvs: %s: %s",
+				    what_of(cmd), strerror(-r));
 			}
-			if (h->nlmsg_type == nl->family && cbr == 0)
+			if (h->nlmsg_type == nl->family && cbr == 0 &&
+			    cb != NULL)
 				cbr = cb(h, arg);
 		}
 	}
+}
+
+static int
+dump(struct ipvs_nl *nl, uint8_t cmd, const struct ipvs_svc *s,
+    int (*cb)(struct nlmsghdr *, void *), void *arg, char *err,
+    size_t errlen)
+{
+	return request(nl, cmd, NLM_F_DUMP, s, NULL, NULL, cb, arg, err,
+	    errlen);
 }
 
 static int
@@ -591,6 +638,173 @@ ipvs_nl_flush(struct ipvs_nl *nl, char *err, size_t errlen)
 		return dir_err(err, errlen, res, "ipvs: flush: %s",
 		    strerror(-res));
 	return 0;
+}
+
+/* ---- timeouts ---- */
+
+static int
+put_timeouts(struct nl_msg *m, const void *arg)
+{
+	const struct dir_timeouts *t = arg;
+	int r = 0;
+
+	/* An absent attribute keeps the kernel's value; so would 0. */
+	if (t->tcp != 0)
+		r |= nla_put_u32(m, IPVS_CMD_ATTR_TIMEOUT_TCP, t->tcp);
+	if (t->tcp_fin != 0)
+		r |= nla_put_u32(m, IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, t->tcp_fin);
+	if (t->udp != 0)
+		r |= nla_put_u32(m, IPVS_CMD_ATTR_TIMEOUT_UDP, t->udp);
+	return r != 0 ? -ENOMEM : 0;
+}
+
+int
+ipvs_nl_set_timeouts(struct ipvs_nl *nl, const struct dir_timeouts *t,
+    char *err, size_t errlen)
+{
+	return request(nl, IPVS_CMD_SET_CONFIG, NLM_F_ACK, NULL, put_timeouts,
+	    t, NULL, NULL, err, errlen);
+}
+
+static int
+on_config(struct nlmsghdr *h, void *arg)
+{
+	struct nlattr *tb[IPVS_CMD_ATTR_MAX + 1];
+	struct dir_timeouts *t = arg;
+
+	if (genlmsg_parse(h, 0, tb, IPVS_CMD_ATTR_MAX, NULL) < 0)
+		return -EPROTO;
+	t->tcp = (uint32_t)get_num(tb[IPVS_CMD_ATTR_TIMEOUT_TCP]);
+	t->tcp_fin = (uint32_t)get_num(tb[IPVS_CMD_ATTR_TIMEOUT_TCP_FIN]);
+	t->udp = (uint32_t)get_num(tb[IPVS_CMD_ATTR_TIMEOUT_UDP]);
+	return 0;
+}
+
+int
+ipvs_nl_get_timeouts(struct ipvs_nl *nl, struct dir_timeouts *t, char *err,
+    size_t errlen)
+{
+	memset(t, 0, sizeof(*t));
+	return request(nl, IPVS_CMD_GET_CONFIG, NLM_F_ACK, NULL, NULL, NULL,
+	    on_config, t, err, errlen);
+}
+
+/* ---- the sync daemon ---- */
+
+static int
+put_daemon(struct nl_msg *m, const void *arg)
+{
+	const struct dir_sync_daemon *d = arg;
+	struct nlattr *n = nla_nest_start(m, IPVS_CMD_ATTR_DAEMON);
+	int r = 0;
+
+	if (n == NULL)
+		return -ENOMEM;
+	r |= nla_put_u32(m, IPVS_DAEMON_ATTR_STATE, (uint32_t)d->role);
+	/* DEL_DAEMON names the role only */
+	if (d->ifname[0] != '\0') {
+		r |= nla_put_string(m, IPVS_DAEMON_ATTR_MCAST_IFN, d->ifname);
+		r |= nla_put_u32(m, IPVS_DAEMON_ATTR_SYNC_ID, d->syncid);
+		if (d->maxlen != 0)
+			r |= nla_put_u16(m, IPVS_DAEMON_ATTR_SYNC_MAXLEN,
+			    d->maxlen);
+		if (d->mcast_family == AF_INET)
+			r |= nla_put(m, IPVS_DAEMON_ATTR_MCAST_GROUP, 4,
+			    &d->mcast_group.v4);
+		else if (d->mcast_family == AF_INET6)
+			r |= nla_put(m, IPVS_DAEMON_ATTR_MCAST_GROUP6, 16,
+			    &d->mcast_group.v6);
+		if (d->mcast_port != 0)
+			r |= nla_put_u16(m, IPVS_DAEMON_ATTR_MCAST_PORT,
+			    htons(d->mcast_port));
+		if (d->mcast_ttl != 0)
+			r |= nla_put_u8(m, IPVS_DAEMON_ATTR_MCAST_TTL,
+			    d->mcast_ttl);
+	}
+	nla_nest_end(m, n);
+	return r != 0 ? -ENOMEM : 0;
+}
+
+int
+ipvs_nl_daemon_start(struct ipvs_nl *nl, const struct dir_sync_daemon *d,
+    char *err, size_t errlen)
+{
+	return request(nl, IPVS_CMD_NEW_DAEMON, NLM_F_ACK, NULL, put_daemon,
+	    d, NULL, NULL, err, errlen);
+}
+
+int
+ipvs_nl_daemon_stop(struct ipvs_nl *nl, enum dir_sync_role role, char *err,
+    size_t errlen)
+{
+	struct dir_sync_daemon d = { .role = role };
+
+	return request(nl, IPVS_CMD_DEL_DAEMON, NLM_F_ACK, NULL, put_daemon,
+	    &d, NULL, NULL, err, errlen);
+}
+
+struct daemons {
+	struct dir_sync_daemon	*d;
+	size_t			 n;
+};
+
+static int
+on_daemon(struct nlmsghdr *h, void *arg)
+{
+	struct nlattr *tb[IPVS_CMD_ATTR_MAX + 1];
+	struct nlattr *a[IPVS_DAEMON_ATTR_MAX + 1];
+	struct daemons *ds = arg;
+	struct dir_sync_daemon *d;
+
+	if (ds->n >= 2)
+		return 0;
+	if (genlmsg_parse(h, 0, tb, IPVS_CMD_ATTR_MAX, NULL) < 0 ||
+	    tb[IPVS_CMD_ATTR_DAEMON] == NULL ||
+	    nla_parse_nested(a, IPVS_DAEMON_ATTR_MAX,
+	    tb[IPVS_CMD_ATTR_DAEMON], NULL) < 0 ||
+	    a[IPVS_DAEMON_ATTR_STATE] == NULL)
+		return -EPROTO;
+	d = &ds->d[ds->n++];
+	memset(d, 0, sizeof(*d));
+	d->role = (enum dir_sync_role)get_num(a[IPVS_DAEMON_ATTR_STATE]);
+	if (a[IPVS_DAEMON_ATTR_MCAST_IFN] != NULL)
+		nla_strlcpy(d->ifname, a[IPVS_DAEMON_ATTR_MCAST_IFN],
+		    sizeof(d->ifname));
+	d->syncid = (uint32_t)get_num(a[IPVS_DAEMON_ATTR_SYNC_ID]);
+	if (a[IPVS_DAEMON_ATTR_SYNC_MAXLEN] != NULL)
+		d->maxlen = nla_get_u16(a[IPVS_DAEMON_ATTR_SYNC_MAXLEN]);
+	if (a[IPVS_DAEMON_ATTR_MCAST_GROUP6] != NULL &&
+	    nla_len(a[IPVS_DAEMON_ATTR_MCAST_GROUP6]) >= 16) {
+		d->mcast_family = AF_INET6;
+		memcpy(&d->mcast_group.v6,
+		    nla_data(a[IPVS_DAEMON_ATTR_MCAST_GROUP6]), 16);
+	} else if (a[IPVS_DAEMON_ATTR_MCAST_GROUP] != NULL &&
+	    nla_len(a[IPVS_DAEMON_ATTR_MCAST_GROUP]) >= 4) {
+		d->mcast_family = AF_INET;
+		memcpy(&d->mcast_group.v4,
+		    nla_data(a[IPVS_DAEMON_ATTR_MCAST_GROUP]), 4);
+	}
+	if (a[IPVS_DAEMON_ATTR_MCAST_PORT] != NULL)
+		d->mcast_port = ntohs(nla_get_u16(
+		    a[IPVS_DAEMON_ATTR_MCAST_PORT]));
+	if (a[IPVS_DAEMON_ATTR_MCAST_TTL] != NULL)
+		d->mcast_ttl = nla_get_u8(a[IPVS_DAEMON_ATTR_MCAST_TTL]);
+	return 0;
+}
+
+int
+ipvs_nl_daemon_read(struct ipvs_nl *nl, struct dir_sync_daemon out[2],
+    size_t *n, char *err, size_t errlen)
+{
+	struct daemons ds = { out, 0 };
+	int r;
+
+	r = dump(nl, IPVS_CMD_GET_DAEMON, NULL, on_daemon, &ds, err, errlen);
+	if (r == -EPROTO)
+		dir_err(err, errlen, r, "ipvs: read sync daemons: an answer "
+		    "without a state");
+	*n = r < 0 ? 0 : ds.n;
+	return r;
 }
 
 void

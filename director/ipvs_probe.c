@@ -54,9 +54,15 @@ extern char **environ;
 int
 dir_ipvs_modprobe(char *err, size_t errlen)
 {
+	return dir_modprobe("ip_vs", err, errlen);
+}
+
+int
+dir_modprobe(const char *module, char *err, size_t errlen)
+{
 	static const char *const paths[] = { "/sbin/modprobe",
 	    "/usr/sbin/modprobe", NULL };
-	char *argv[] = { "modprobe", "-q", "--", "ip_vs", NULL };
+	char *argv[] = { "modprobe", "-q", "--", (char *)module, NULL };
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
 	const char *path = NULL;
 	pid_t pid, w;
@@ -72,7 +78,7 @@ dir_ipvs_modprobe(char *err, size_t errlen)
 		    "/usr/sbin");
 	r = posix_spawn(&pid, path, NULL, NULL, argv, environ);
 	if (r != 0)
-		return dir_err(err, errlen, -r, "modprobe ip_vs: %s",
+		return dir_err(err, errlen, -r, "modprobe %s: %s", module,
 		    strerror(r));
 	/* Bounded: 500 ticks of 10 ms. */
 	for (i = 0; i < 500; i++) {
@@ -83,19 +89,20 @@ dir_ipvs_modprobe(char *err, size_t errlen)
 			/* SIGCHLD ignored: the child was reaped for us;
 			 * the caller looks at the kernel anyway. */
 			return errno == ECHILD ? 0 : dir_err(err, errlen,
-			    -errno, "modprobe ip_vs: %s", strerror(errno));
+			    -errno, "modprobe %s: %s", module,
+			    strerror(errno));
 		}
 		nanosleep(&tick, NULL);
 	}
 	if (i == 500) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
-		return dir_err(err, errlen, -ETIMEDOUT, "modprobe ip_vs did "
-		    "not finish within 5 s");
+		return dir_err(err, errlen, -ETIMEDOUT, "modprobe %s did not "
+		    "finish within 5 s", module);
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
-	return dir_err(err, errlen, -ENOENT, "modprobe ip_vs failed (%s %d)",
-	    WIFEXITED(st) ? "exit" : "signal",
+	return dir_err(err, errlen, -ENOENT, "modprobe %s failed (%s %d)",
+	    module, WIFEXITED(st) ? "exit" : "signal",
 	    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }

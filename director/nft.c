@@ -363,6 +363,9 @@ nft_flush(struct dir_backend *b, char *err, size_t errlen)
 	return 0;
 }
 
+/* What sync accepts ("" is wrr too). */
+static const char *const nft_scheds[] = { "wrr", "rr", "sh", NULL };
+
 const struct dir_backend_ops dir_nft_ops = {
 	.name		= "nft",
 	.available	= nft_available,
@@ -372,4 +375,6 @@ const struct dir_backend_ops dir_nft_ops = {
 	.read_stats	= nft_read_stats,
 	.close		= nft_close,
 	.flush		= nft_flush,
+	.caps		= 0,
+	.scheds		= nft_scheds,
 };

@@ -108,6 +108,20 @@ check_service(const struct dir_service *s, char *err, size_t errlen)
 	if (s->fwd != DIR_FWD_NAT)
 		return dir_err(err, errlen, -EINVAL, "service %s: unknown "
 		    "forwarding method %d", key, (int)s->fwd);
+	/* IPVS features with no nft shape here: refused, not ignored, so
+	 * that a table never means less than it says. */
+	if (s->persist != 0 || s->persist_plen != 0)
+		return dir_err(err, errlen, -EOPNOTSUPP, "service %s: "
+		    "persistence is not supported by the nft backend (needs "
+		    "ipvs)", key);
+	if (s->flags & DIR_SVC_ONEPACKET)
+		return dir_err(err, errlen, -EOPNOTSUPP, "service %s: "
+		    "one-packet scheduling is not supported by the nft "
+		    "backend (needs ipvs)", key);
+	if (s->flags != 0)
+		return dir_err(err, errlen, -EOPNOTSUPP, "service %s: "
+		    "scheduler flags are not supported by the nft backend "
+		    "(needs ipvs)", key);
 	if (nft_sched_of(s->sched) == SCHED_RR && s->nreals > RR_CAP)
 		return dir_err(err, errlen, -EOPNOTSUPP, "service %s: rr on "
 		    "nft takes at most %u reals (use wrr)", key, RR_CAP);
@@ -126,6 +140,10 @@ check_service(const struct dir_service *s, char *err, size_t errlen)
 			return dir_err(err, errlen, -EINVAL, "service %s: "
 			    "real %s: port 0 is not supported by the nft "
 			    "backend (give the port)", key, a);
+		if (r->u_thresh != 0 || r->l_thresh != 0)
+			return dir_err(err, errlen, -EOPNOTSUPP, "service %s: "
+			    "real %s: connection thresholds are not supported "
+			    "by the nft backend (needs ipvs)", key, a);
 		if (r->weight > DIR_WEIGHT_MAX)
 			return dir_err(err, errlen, -EINVAL, "service %s: "
 			    "real %s:%u: weight %u not in 0..%u", key, a,

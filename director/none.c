@@ -126,4 +126,10 @@ const struct dir_backend_ops dir_none_ops = {
 	.read_stats	= none_read_stats,
 	.close		= none_close,
 	.flush		= none_flush,
+	/* monitor only: whatever the table says is kept, nothing done */
+	.caps		= DIR_CAP_FWMARK | DIR_CAP_SCTP | DIR_CAP_PERSIST |
+			  DIR_CAP_ONEPACKET | DIR_CAP_SCHED_FLAGS |
+			  DIR_CAP_THRESH | DIR_CAP_DR | DIR_CAP_TUN |
+			  DIR_CAP_TIMEOUTS,
+	.scheds		= NULL,
 };

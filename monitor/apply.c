@@ -216,8 +216,16 @@ mon_apply_open(struct mon_model *m, struct event_base *base, struct err *e)
 	    (rc = ap.ops->available(err, sizeof(err))) < 0)
 		return err_set(e, rc, "backend %s: %s", ap.ops->name, err);
 	mon_info("lvsmond: backend %s: %s", ap.ops->name, why);
+	/* what auto chose must do what the config asks (an explicit
+	   backend was checked at load) */
+	if ((rc = mon_model_check_backend(m, ap.ops->name, e)) < 0)
+		return rc;
 	if ((rc = ap.ops->open(&ap.b, err, sizeof(err))) < 0)
 		return err_set(e, rc, "backend %s: %s", ap.ops->name, err);
+	if (ap.ops->set_timeouts != NULL && (rc = ap.ops->set_timeouts(ap.b,
+	    &m->global.ipvs_timeouts, err, sizeof(err))) < 0)
+		return err_set(e, rc, "backend %s: global.ipvs: %s",
+		    ap.ops->name, err);
 
 	ap.nids = 1;
 	for (size_t i = 0; i < m->nsvcs; i++)
@@ -424,8 +432,10 @@ kidx_build(struct kidx *k, struct dir_table *t)
 		goto nomem;
 	for (size_t i = 0; i < t->nsvcs; i++) {
 		k->svc[i] = &t->svcs[i];
-		qsort(t->svcs[i].reals, t->svcs[i].nreals,
-		    sizeof(*t->svcs[i].reals), cmp_real);
+		/* a service without reals (ipvsadm -A) has reals NULL */
+		if (t->svcs[i].nreals > 1)
+			qsort(t->svcs[i].reals, t->svcs[i].nreals,
+			    sizeof(*t->svcs[i].reals), cmp_real);
 		if ((k->real_seen[i] = calloc(t->svcs[i].nreals + 1, 1)) ==
 		    NULL)
 			goto nomem;
@@ -463,6 +473,8 @@ kidx_real(const struct kidx *k, struct dir_service *ks,
 			    .port = rs->port };
 	struct dir_real	*f;
 
+	if (ks->nreals == 0)	/* reals NULL: every real deleted by hand */
+		return NULL;
 	f = bsearch(&key, ks->reals, ks->nreals, sizeof(*ks->reals),
 	    cmp_real);
 	if (f != NULL)

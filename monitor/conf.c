@@ -34,7 +34,9 @@ const char *const mon_on_exit_names[MON_ON_EXIT__COUNT + 1] = {
 };
 
 static const char *const log_levels[] = { "info", "debug", NULL };
-static const char *const protocols[] = { "tcp", "udp", NULL };
+static const char *const protocols[] = { "tcp", "udp", "sctp", NULL };
+static const int proto_nums[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP };
+static const char *const families[] = { "ipv4", "ipv6", NULL };
 static const char *const forwards[] = { "nat", "dr", "tun", NULL };
 
 /* An address as the file gives it. */
@@ -91,6 +93,7 @@ static const struct mon_directive global_directives[] = {
 	  .offset = offsetof(struct mon_global, maintenance_dir) },
 	{ .key = "metrics", .type = MON_D_STRING,
 	  .offset = offsetof(struct mon_global, metrics) },
+	{ .key = "ipvs", .type = MON_D_OTHER },
 	{ .key = "on_exit", .type = MON_D_ENUM,
 	  .offset = offsetof(struct mon_global, on_exit),
 	  .enums = mon_on_exit_names, .ndef = MON_ON_EXIT_KEEP },
@@ -100,9 +103,27 @@ static const struct mon_directive global_directives[] = {
 	{ .key = NULL }
 };
 
+/* global.ipvs: the kernel's connection timeouts (ipvsadm --set). */
+struct conf_ipvs {
+	int	tcp, tcp_fin, udp;
+};
+
+static const struct mon_directive ipvs_directives[] = {
+	{ .key = "timeout_tcp", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_ipvs, tcp), .min = 0,
+	  .max = 2147483647, .ndef = 0 },
+	{ .key = "timeout_tcpfin", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_ipvs, tcp_fin), .min = 0,
+	  .max = 2147483647, .ndef = 0 },
+	{ .key = "timeout_udp", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_ipvs, udp), .min = 0,
+	  .max = 2147483647, .ndef = 0 },
+	{ .key = NULL }
+};
+
 struct conf_service {
 	char			*name;
-	struct conf_addr	 addr;
+	struct conf_addr	 addr;		/* family 0: not given */
 	int			 port;
 	int			 proto;
 	char			*sched;
@@ -112,24 +133,46 @@ struct conf_service {
 	int			 sorry_weight;
 	unsigned		 slow_start;
 	int			 on_down;
+	int			 fwmark;
+	char			*family;	/* fwmark services */
+	int			 persist;
+	int			 persist_prefix;	/* -1: not given */
+	char			*persist_netmask;
+	int			 one_packet;
 };
 
 static const struct mon_directive service_directives[] = {
 	{ .key = "name", .type = MON_D_STRING,
 	  .offset = offsetof(struct conf_service, name),
 	  .flags = MON_DF_REQUIRED },
+	/* address and port, or fwmark: load_service checks which */
 	{ .key = "address", .type = MON_D_CUSTOM, .set = set_addr,
-	  .offset = offsetof(struct conf_service, addr),
-	  .flags = MON_DF_REQUIRED },
+	  .offset = offsetof(struct conf_service, addr) },
 	{ .key = "port", .type = MON_D_INT,
 	  .offset = offsetof(struct conf_service, port),
-	  .min = 1, .max = 65535, .flags = MON_DF_REQUIRED },
+	  .min = 1, .max = 65535, .ndef = 0 },
 	{ .key = "protocol", .type = MON_D_ENUM, .enums = protocols,
 	  .offset = offsetof(struct conf_service, proto), .ndef = 0 },
+	{ .key = "fwmark", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_service, fwmark),
+	  .min = 1, .max = 2147483647, .ndef = 0 },
+	{ .key = "family", .type = MON_D_STRING,
+	  .offset = offsetof(struct conf_service, family) },
 	{ .key = "scheduler", .type = MON_D_STRING,
 	  .offset = offsetof(struct conf_service, sched), .sdef = "wrr" },
+	{ .key = "scheduler_flags", .type = MON_D_OTHER },
 	{ .key = "forward", .type = MON_D_ENUM, .enums = forwards,
 	  .offset = offsetof(struct conf_service, fwd), .ndef = DIR_FWD_NAT },
+	{ .key = "persistence", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_service, persist),
+	  .min = 0, .max = 2147483647, .ndef = 0 },
+	{ .key = "persistence_prefix", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_service, persist_prefix),
+	  .min = 1, .max = 128, .ndef = -1 },
+	{ .key = "persistence_netmask", .type = MON_D_STRING,
+	  .offset = offsetof(struct conf_service, persist_netmask) },
+	{ .key = "one_packet", .type = MON_D_BOOL,
+	  .offset = offsetof(struct conf_service, one_packet), .ndef = 0 },
 	{ .key = "check", .type = MON_D_OTHER },
 	{ .key = "agent", .type = MON_D_OTHER },	/* weightsrc.c */
 	{ .key = "weight_file", .type = MON_D_OTHER },
@@ -163,6 +206,7 @@ struct conf_real {
 	int			 port;		/* 0: the service's */
 	int			 weight;
 	unsigned		 slow_start;	/* UINT_MAX: the service's */
+	int			 u_thresh, l_thresh;
 };
 
 static const struct mon_directive real_directives[] = {
@@ -178,6 +222,12 @@ static const struct mon_directive real_directives[] = {
 	{ .key = "slow_start", .type = MON_D_MS,
 	  .offset = offsetof(struct conf_real, slow_start),
 	  .min = 0, .max = 3600000, .ndef = UINT_MAX },
+	{ .key = "upper_threshold", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_real, u_thresh),
+	  .min = 0, .max = 2147483647, .ndef = 0 },
+	{ .key = "lower_threshold", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_real, l_thresh),
+	  .min = 0, .max = 2147483647, .ndef = 0 },
 	{ .key = "check", .type = MON_D_OTHER },
 	{ .key = "agent", .type = MON_D_OTHER },	/* weightsrc.c */
 	{ .key = "weight_file", .type = MON_D_OTHER },
@@ -320,16 +370,27 @@ load_real(struct mon_service *svc, struct mon_real *rs,
 	rs->port = (uint16_t)(cr.port ? cr.port : svc->port);
 	rs->weight = (uint32_t)cr.weight;
 	rs->slow_start_ms = cr.slow_start;	/* UINT_MAX: see load_service */
+	rs->u_thresh = (uint32_t)cr.u_thresh;
+	rs->l_thresh = (uint32_t)cr.l_thresh;
 	rs->line = (int)config_setting_source_line(rset);
 	mon_addr_key(rs->family, &rs->addr, rs->port, rs->key, sizeof(rs->key));
 	snprintf(where, sizeof(where), "service %s: real %s", svc->name,
 	    rs->key);
-	if (rs->family != svc->family)
+	/* only a tunnel carries one family inside the other */
+	if (rs->family != svc->family && svc->fwd != DIR_FWD_TUN)
 		return mon_conf_err(e, config_setting_get_member(rset,
 		    "address"), where, "address", "is IPv%d but the service "
-		    "is IPv%d (NAT between families is not possible)",
+		    "is IPv%d (only forward = \"tun\" mixes families)",
 		    rs->family == AF_INET ? 4 : 6,
 		    svc->family == AF_INET ? 4 : 6);
+	if (rs->l_thresh > rs->u_thresh && rs->u_thresh != 0)
+		return mon_conf_err(e, config_setting_get_member(rset,
+		    "lower_threshold"), where, "lower_threshold", "%u is "
+		    "above upper_threshold %u", rs->l_thresh, rs->u_thresh);
+	if (rs->l_thresh != 0 && rs->u_thresh == 0)
+		return mon_conf_err(e, config_setting_get_member(rset,
+		    "lower_threshold"), where, "lower_threshold", "needs "
+		    "upper_threshold (the lower one ends an overload)");
 	for (struct mon_real *o = svc->reals; o < rs; o++)
 		if (strcmp(o->key, rs->key) == 0)
 			return mon_conf_err(e, rset, where, NULL,
@@ -414,6 +475,163 @@ load_policy(struct mon_service *svc, const struct conf_service *cs,
 	return 0;
 }
 
+/* address + port (+ protocol), or fwmark (+ family); and the key. */
+static int
+service_kind(struct mon_service *svc, const struct conf_service *cs,
+    const config_setting_t *sset, const char *where, struct err *e)
+{
+	const config_setting_t	*fm = config_setting_get_member(sset,
+				    "fwmark");
+
+	if (fm == NULL) {
+		if (cs->addr.family == 0 || cs->port == 0)
+			return mon_conf_err(e, sset, where, cs->addr.family ?
+			    "port" : "address", "is required (or fwmark = N "
+			    "for a firewall-mark service)");
+		if (cs->family != NULL)
+			return mon_conf_err(e, config_setting_get_member(sset,
+			    "family"), where, "family", "is for fwmark "
+			    "services (an address has its own family)");
+		svc->family = cs->addr.family;
+		svc->addr = cs->addr.a;
+		svc->port = (uint16_t)cs->port;
+		svc->proto = proto_nums[cs->proto];
+		snprintf(svc->key, sizeof(svc->key), "%s/",
+		    protocols[cs->proto]);
+		mon_addr_key(svc->family, &svc->addr, svc->port,
+		    svc->key + strlen(svc->key),
+		    sizeof(svc->key) - strlen(svc->key));
+		return 0;
+	}
+	/* the kernel matches the packet's mark only: no address, port or
+	   protocol of its own */
+	if (cs->addr.family != 0 || cs->port != 0 ||
+	    config_setting_get_member(sset, "protocol") != NULL)
+		return mon_conf_err(e, fm, where, "fwmark", "a firewall-mark "
+		    "service has no address, port or protocol (the mark "
+		    "selects the packets)");
+	svc->family = AF_INET;
+	if (cs->family != NULL) {
+		if (strcmp(cs->family, families[1]) == 0)
+			svc->family = AF_INET6;
+		else if (strcmp(cs->family, families[0]) != 0)
+			return mon_conf_err(e, config_setting_get_member(sset,
+			    "family"), where, "family", "\"%s\" is not one "
+			    "of ipv4, ipv6", cs->family);
+	}
+	svc->fwmark = (uint32_t)cs->fwmark;
+	snprintf(svc->key, sizeof(svc->key), "fwmark%s/%u",
+	    svc->family == AF_INET6 ? "6" : "", svc->fwmark);
+	return 0;
+}
+
+/* persistence, persistence_prefix / persistence_netmask */
+static int
+service_persist(struct mon_service *svc, const struct conf_service *cs,
+    const config_setting_t *sset, const char *where, struct err *e)
+{
+	const config_setting_t	*px, *nm;
+	int			 max = svc->family == AF_INET6 ? 128 : 32;
+
+	svc->persist = (uint32_t)cs->persist;
+	px = config_setting_get_member(sset, "persistence_prefix");
+	nm = config_setting_get_member(sset, "persistence_netmask");
+	if ((px != NULL || nm != NULL) && cs->persist == 0)
+		return mon_conf_err(e, px ? px : nm, where, px ?
+		    "persistence_prefix" : "persistence_netmask", "needs "
+		    "persistence = SECONDS");
+	if (px != NULL && nm != NULL)
+		return mon_conf_err(e, nm, where, "persistence_netmask",
+		    "give persistence_prefix or persistence_netmask, not "
+		    "both");
+	if (px != NULL) {
+		if (cs->persist_prefix > max)
+			return mon_conf_err(e, px, where, "persistence_prefix",
+			    "%d is longer than an IPv%d address (1..%d)",
+			    cs->persist_prefix, max == 32 ? 4 : 6, max);
+		svc->persist_plen = (uint8_t)(cs->persist_prefix == max ? 0 :
+		    cs->persist_prefix);
+	}
+	if (nm != NULL) {
+		struct in_addr	a;
+		uint32_t	m;
+		int		n = 0;
+
+		if (svc->family != AF_INET)
+			return mon_conf_err(e, nm, where,
+			    "persistence_netmask", "is for IPv4 (IPv6: "
+			    "persistence_prefix = 64)");
+		if (inet_pton(AF_INET, cs->persist_netmask, &a) != 1)
+			return mon_conf_err(e, nm, where,
+			    "persistence_netmask", "\"%s\" is not a netmask "
+			    "such as 255.255.255.0", cs->persist_netmask);
+		for (m = ntohl(a.s_addr); m & 0x80000000u; m <<= 1)
+			n++;
+		if (m != 0 || n == 0)
+			return mon_conf_err(e, nm, where,
+			    "persistence_netmask", "\"%s\" is not a "
+			    "contiguous netmask", cs->persist_netmask);
+		svc->persist_plen = (uint8_t)(n == 32 ? 0 : n);
+	}
+	return 0;
+}
+
+/* one_packet, scheduler_flags = [ "sh-fallback", "sh-port", ... ] */
+static int
+service_flags(struct mon_service *svc, const struct conf_service *cs,
+    const config_setting_t *sset, const char *where, struct err *e)
+{
+	static const struct { const char *name, *sched; uint32_t flag; }
+	    names[] = {
+		{ "sh-fallback", "sh", DIR_SVC_SCHED_F1 },
+		{ "sh-port", "sh", DIR_SVC_SCHED_F2 },
+		{ "mh-fallback", "mh", DIR_SVC_SCHED_F1 },
+		{ "mh-port", "mh", DIR_SVC_SCHED_F2 },
+		{ "flag-1", NULL, DIR_SVC_SCHED_F1 },
+		{ "flag-2", NULL, DIR_SVC_SCHED_F2 },
+		{ "flag-3", NULL, DIR_SVC_SCHED_F3 },
+	};
+	const config_setting_t	*fl = config_setting_get_member(sset,
+				    "scheduler_flags");
+	const size_t		 nn = sizeof(names) / sizeof(names[0]);
+
+	if (cs->one_packet) {
+		if (svc->proto != IPPROTO_UDP && svc->fwmark == 0)
+			return mon_conf_err(e, config_setting_get_member(sset,
+			    "one_packet"), where, "one_packet", "is for udp "
+			    "services (or fwmark ones)");
+		svc->dir_flags |= DIR_SVC_ONEPACKET;
+	}
+	if (fl == NULL)
+		return 0;
+	if (!config_setting_is_array(fl) && !config_setting_is_list(fl))
+		return mon_conf_err(e, fl, where, "scheduler_flags",
+		    "expected an array [ \"sh-fallback\", \"sh-port\" ]");
+	for (int i = 0; i < config_setting_length(fl); i++) {
+		const config_setting_t	*f = config_setting_get_elem(fl,
+					    (unsigned)i);
+		const char		*v = config_setting_get_string(f);
+		size_t			 k;
+
+		for (k = 0; v != NULL && k < nn; k++)
+			if (strcmp(names[k].name, v) == 0)
+				break;
+		if (v == NULL || k == nn)
+			return mon_conf_err(e, f, where, "scheduler_flags",
+			    "%s%s%s is not one of sh-fallback, sh-port, "
+			    "mh-fallback, mh-port, flag-1, flag-2, flag-3",
+			    v ? "\"" : "", v ? v : "a non-string",
+			    v ? "\"" : "");
+		if (names[k].sched != NULL &&
+		    strcmp(names[k].sched, svc->sched) != 0)
+			return mon_conf_err(e, f, where, "scheduler_flags",
+			    "\"%s\" is for scheduler %s, not %s", v,
+			    names[k].sched, svc->sched);
+		svc->dir_flags |= names[k].flag;
+	}
+	return 0;
+}
+
 static int
 load_service(struct mon_model *m, struct mon_service *svc,
     const config_setting_t *sset, uint32_t *next_real_id, struct err *e)
@@ -444,15 +662,12 @@ load_service(struct mon_model *m, struct mon_service *svc,
 		    "name such as rr, wrr, sh");
 		goto out;
 	}
-	svc->family = cs.addr.family;
-	svc->addr = cs.addr.a;
-	svc->port = (uint16_t)cs.port;
-	svc->proto = cs.proto == 0 ? IPPROTO_TCP : IPPROTO_UDP;
 	svc->fwd = (enum dir_fwd)cs.fwd;
 	svc->line = (int)config_setting_source_line(sset);
-	snprintf(svc->key, sizeof(svc->key), "%s/", protocols[cs.proto]);
-	mon_addr_key(svc->family, &svc->addr, svc->port,
-	    svc->key + strlen(svc->key), sizeof(svc->key) - strlen(svc->key));
+	if ((rc = service_kind(svc, &cs, sset, where, e)) < 0 ||
+	    (rc = service_persist(svc, &cs, sset, where, e)) < 0 ||
+	    (rc = service_flags(svc, &cs, sset, where, e)) < 0)
+		goto out;
 
 	for (struct mon_service *o = m->svcs; o < svc; o++) {
 		if (strcmp(o->name, svc->name) == 0) {
@@ -461,8 +676,9 @@ load_service(struct mon_model *m, struct mon_service *svc,
 			goto out;
 		}
 		if (strcmp(o->key, svc->key) == 0) {
-			rc = mon_conf_err(e, sset, where, NULL, "same address, "
-			    "port and protocol as service %s (line %d)",
+			rc = mon_conf_err(e, sset, where, NULL, "same %s as "
+			    "service %s (line %d)", svc->fwmark ?
+			    "fwmark and family" : "address, port and protocol",
 			    o->name, o->line);
 			goto out;
 		}
@@ -527,6 +743,8 @@ load_service(struct mon_model *m, struct mon_service *svc,
 out:
 	free(cs.sched);
 	free(cs.sorry);
+	free(cs.family);
+	free(cs.persist_netmask);
 	return rc;
 }
 
@@ -534,7 +752,7 @@ int
 mon_model_load(struct mon_model *m, const char *file, struct err *e)
 {
 	config_t		 cfg;
-	const config_setting_t	*root, *g, *svcs, *snmp;
+	const config_setting_t	*root, *g, *svcs, *snmp, *ipvs;
 	uint32_t		 next_real_id = 1;
 	int			 rc;
 
@@ -593,6 +811,22 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 		if (rc < 0)
 			goto fail;
 	}
+	if (g != NULL && (ipvs = config_setting_get_member(g, "ipvs")) !=
+	    NULL) {
+		struct conf_ipvs ci = { 0 };
+
+		if (config_setting_type(ipvs) != CONFIG_TYPE_GROUP) {
+			rc = mon_conf_err(e, ipvs, "global", "ipvs",
+			    "expected a group { timeout_tcp = 900; }");
+			goto fail;
+		}
+		if ((rc = mon_directives_apply_group(ipvs_directives, &ci,
+		    ipvs, "global: ipvs", e)) < 0)
+			goto fail;
+		m->global.ipvs_timeouts = (struct dir_timeouts){
+		    (uint32_t)ci.tcp, (uint32_t)ci.tcp_fin, (uint32_t)ci.udp };
+		m->global.ipvs_line = (int)config_setting_source_line(ipvs);
+	}
 
 	svcs = config_setting_get_member(root, "services");
 	if (svcs != NULL && !config_setting_is_list(svcs)) {
@@ -619,6 +853,12 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 	/* after the services: an alerts entry may name them */
 	if ((rc = mon_alerts_load(m, root, service_directives,
 	    real_directives, e)) < 0)
+		goto fail;
+	/* a backend named in the file must do what the file asks; "auto"
+	   is checked once it has chosen (mon_apply_open) */
+	if (m->global.backend != MON_BACKEND_AUTO &&
+	    (rc = mon_model_check_backend(m,
+	    mon_backend_names[m->global.backend], e)) < 0)
 		goto fail;
 	config_destroy(&cfg);
 	return 0;

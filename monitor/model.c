@@ -87,8 +87,12 @@ mon_model_dir_table(const struct mon_model *m, struct dir_table *t)
 		d->proto = s->proto;
 		d->addr = s->addr;
 		d->port = s->port;
+		d->fwmark = s->fwmark;
 		snprintf(d->sched, sizeof(d->sched), "%s", s->sched);
 		d->fwd = s->fwd;
+		d->persist = s->persist;
+		d->persist_plen = s->persist_plen;
+		d->flags = s->dir_flags;
 		if ((d->reals = calloc(s->nreals, sizeof(*d->reals))) == NULL) {
 			dir_table_free(t);
 			return -ENOMEM;
@@ -102,7 +106,101 @@ mon_model_dir_table(const struct mon_model *m, struct dir_table *t)
 				continue;
 			d->reals[d->nreals++] = (struct dir_real){ .id = r->id,
 			    .family = r->family, .addr = r->addr,
-			    .port = r->port, .weight = r->eff_weight };
+			    .port = r->port, .weight = r->eff_weight,
+			    .u_thresh = r->u_thresh, .l_thresh = r->l_thresh };
+		}
+	}
+	return 0;
+}
+
+/* "FILE:LINE: service web: KEY: needs backend ipvs (nft cannot)" */
+static int
+refuse(struct err *e, const struct mon_model *m, int line, const char *where,
+    const char *key, unsigned cap, const char *backend, const char *extra)
+{
+	const struct dir_backend_ops	*can = dir_backend_with(cap);
+
+	return err_set(e, -EOPNOTSUPP, "%s:%d: %s: %s: needs backend %s (%s "
+	    "cannot%s)", m->file ? m->file : "config", line, where, key,
+	    can != NULL ? can->name : "?", backend, extra ? extra : "");
+}
+
+int
+mon_model_check_backend(const struct mon_model *m, const char *backend,
+    struct err *e)
+{
+	const struct dir_backend_ops	*ops = dir_backend_find(backend);
+	const struct dir_backend_ops	*ipvs = dir_backend_find("ipvs");
+	const struct dir_timeouts	*t = &m->global.ipvs_timeouts;
+	char				 where[256];
+
+	if (ops == NULL)
+		return 0;
+	if ((t->tcp || t->tcp_fin || t->udp) &&
+	    !(ops->caps & DIR_CAP_TIMEOUTS))
+		return refuse(e, m, m->global.ipvs_line, "global", "ipvs",
+		    DIR_CAP_TIMEOUTS, backend, NULL);
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		const struct mon_service	*s = &m->svcs[i];
+		static const unsigned		 fwd_cap[DIR_FWD__COUNT] = {
+		    [DIR_FWD_NAT] = 0, [DIR_FWD_DR] = DIR_CAP_DR,
+		    [DIR_FWD_TUN] = DIR_CAP_TUN };
+		static const char *const	 fwd_key[DIR_FWD__COUNT] = {
+		    [DIR_FWD_NAT] = "forward nat", [DIR_FWD_DR] =
+		    "forward dr", [DIR_FWD_TUN] = "forward tun" };
+		unsigned			 need;
+
+		snprintf(where, sizeof(where), "service %s", s->name);
+		need = fwd_cap[s->fwd];
+		if (need != 0 && !(ops->caps & need))
+			return refuse(e, m, s->line, where, fwd_key[s->fwd],
+			    need, backend, NULL);
+		if (s->fwmark != 0 && !(ops->caps & DIR_CAP_FWMARK))
+			return refuse(e, m, s->line, where, "fwmark",
+			    DIR_CAP_FWMARK, backend, NULL);
+		if (s->proto == IPPROTO_SCTP && !(ops->caps & DIR_CAP_SCTP))
+			return refuse(e, m, s->line, where, "protocol sctp",
+			    DIR_CAP_SCTP, backend, NULL);
+		if (!dir_backend_has_sched(ops, s->sched)) {
+			char	list[128] = "";
+
+			for (size_t k = 0; ops->scheds[k] != NULL; k++)
+				snprintf(list + strlen(list), sizeof(list) -
+				    strlen(list), "%s%s", k ? " " : "",
+				    ops->scheds[k]);
+			if (ipvs != NULL && ipvs != ops &&
+			    dir_backend_has_sched(ipvs, s->sched))
+				return err_set(e, -EOPNOTSUPP, "%s:%d: %s: "
+				    "scheduler: %s needs backend ipvs (%s "
+				    "does %s)", m->file ? m->file : "config",
+				    s->line, where, s->sched, backend, list);
+			return err_set(e, -EINVAL, "%s:%d: %s: scheduler: "
+			    "\"%s\" is not a scheduler of backend %s (%s)",
+			    m->file ? m->file : "config", s->line, where,
+			    s->sched, backend, list);
+		}
+		if (s->persist != 0 && !(ops->caps & DIR_CAP_PERSIST))
+			return refuse(e, m, s->line, where, "persistence",
+			    DIR_CAP_PERSIST, backend, NULL);
+		if ((s->dir_flags & DIR_SVC_ONEPACKET) &&
+		    !(ops->caps & DIR_CAP_ONEPACKET))
+			return refuse(e, m, s->line, where, "one_packet",
+			    DIR_CAP_ONEPACKET, backend, NULL);
+		if ((s->dir_flags & ~DIR_SVC_ONEPACKET) &&
+		    !(ops->caps & DIR_CAP_SCHED_FLAGS))
+			return refuse(e, m, s->line, where, "scheduler_flags",
+			    DIR_CAP_SCHED_FLAGS, backend, NULL);
+		for (size_t j = 0; j < s->nreals; j++) {
+			const struct mon_real *r = &s->reals[j];
+
+			if ((r->u_thresh || r->l_thresh) &&
+			    !(ops->caps & DIR_CAP_THRESH)) {
+				snprintf(where, sizeof(where), "service %s: "
+				    "real %s", s->name, r->key);
+				return refuse(e, m, r->line, where, r->u_thresh ?
+				    "upper_threshold" : "lower_threshold",
+				    DIR_CAP_THRESH, backend, NULL);
+			}
 		}
 	}
 	return 0;

@@ -35,6 +35,8 @@ struct mon_real {
 	union dir_addr		 addr;
 	uint16_t		 port;
 	uint32_t		 weight;	/* configured weight */
+	uint32_t		 u_thresh;	/* upper_threshold (ipvs) */
+	uint32_t		 l_thresh;	/* lower_threshold (ipvs) */
 	char			 key[INET6_ADDRSTRLEN + 8]; /* "addr:port",
 						   "[v6]:port" */
 	int			 line;		/* config line, for messages */
@@ -101,13 +103,21 @@ struct mon_service {
 	uint32_t		 id;
 	char			*name;
 	int			 family;
-	int			 proto;		/* IPPROTO_TCP / IPPROTO_UDP */
+	int			 proto;		/* IPPROTO_TCP / _UDP / _SCTP;
+						   0 for fwmark services */
 	union dir_addr		 addr;
 	uint16_t		 port;
+	uint32_t		 fwmark;	/* 0: an address/port service */
 	char			 sched[16];
 	enum dir_fwd		 fwd;
+	uint32_t		 persist;	/* persistence, s; 0 none */
+	uint8_t			 persist_plen;	/* persistence_prefix; 0 = the
+						   whole address */
+	uint32_t		 dir_flags;	/* DIR_SVC_*: one_packet,
+						   scheduler_flags */
 	int			 line;
-	char			 key[INET6_ADDRSTRLEN + 16]; /* "tcp/addr:port" */
+	char			 key[INET6_ADDRSTRLEN + 16]; /* "tcp/addr:port",
+						   "fwmark/7", "fwmark6/7" */
 	struct mon_real		*reals;		/* owned array (the sorry
 						   server, if any, last) */
 	size_t			 nreals;
@@ -162,6 +172,9 @@ struct mon_global {
 	char		*maintenance_dir;	/* a file in it named after a
 						   real puts it in maintenance
 						   (weightsrc.h); NULL none */
+	struct dir_timeouts ipvs_timeouts;	/* global.ipvs; 0 = the
+						   kernel's */
+	int		 ipvs_line;		/* of global.ipvs, 0 none */
 	int		 on_exit;		/* enum mon_on_exit */
 	unsigned	 reconcile_ms;		/* global.reconcile_interval;
 						   0 = off */
@@ -193,6 +206,16 @@ void	mon_probe_free(struct probe *p);
 /* Find by name ("web") and by real key ("198.51.100.11:8080"). */
 struct mon_service *mon_model_service(struct mon_model *m, const char *name);
 struct mon_real	*mon_model_real(struct mon_service *s, const char *key);
+
+/*
+ * Can the backend named do everything the model asks (forwarding,
+ * fwmark, sctp, persistence, flags, thresholds, timeouts, scheduler
+ * names)?  0, or -EOPNOTSUPP with e as "FILE:LINE: service web:
+ * persistence: needs backend ipvs (nft cannot)".  An unknown name
+ * passes (the caller says it is unknown).
+ */
+int	mon_model_check_backend(const struct mon_model *m, const char *backend,
+	    struct err *e);
 
 /* The desired kernel table from the model's effective weights. */
 int	mon_model_dir_table(const struct mon_model *m, struct dir_table *t);

@@ -29,7 +29,8 @@ mon_rfc3339(const struct timespec *ts, char *buf, size_t len)
 static const char *
 proto_name(int proto)
 {
-	return proto == IPPROTO_UDP ? "udp" : "tcp";
+	return proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_SCTP ? "sctp" :
+	    proto == 0 ? "fwmark" : "tcp";
 }
 
 static const char *const fwd_names[DIR_FWD__COUNT] = {
@@ -139,6 +140,21 @@ real_json(const struct mon_real *rs)
 	    NULL : json_object_new_int(mon_slowstart_pct(rs)));
 	json_object_object_add(o, "in_table",
 	    json_object_new_boolean(rs->in_table));
+	/* the kernel's counters as read for this show (apply.c) */
+	json_object_object_add(o, "conns",
+	    json_object_new_int64((int64_t)rs->stats.conns));
+	json_object_object_add(o, "inpkts",
+	    json_object_new_int64((int64_t)rs->stats.inpkts));
+	json_object_object_add(o, "outpkts",
+	    json_object_new_int64((int64_t)rs->stats.outpkts));
+	json_object_object_add(o, "inbytes",
+	    json_object_new_int64((int64_t)rs->stats.inbytes));
+	json_object_object_add(o, "outbytes",
+	    json_object_new_int64((int64_t)rs->stats.outbytes));
+	json_object_object_add(o, "active_conns",
+	    json_object_new_int64((int64_t)rs->stats.active));
+	json_object_object_add(o, "inactive_conns",
+	    json_object_new_int64((int64_t)rs->stats.inactive));
 	return o;
 }
 
@@ -162,6 +178,9 @@ mon_show_json(struct evbuffer *out, const struct mon_model *m)
 		json_object_object_add(o, "port", json_object_new_int(s->port));
 		json_object_object_add(o, "protocol",
 		    json_object_new_string(proto_name(s->proto)));
+		if (s->fwmark != 0)
+			json_object_object_add(o, "fwmark",
+			    json_object_new_int64(s->fwmark));
 		json_object_object_add(o, "scheduler",
 		    json_object_new_string(s->sched));
 		json_object_object_add(o, "forward",

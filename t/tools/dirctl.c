@@ -9,6 +9,13 @@
  *     show                      read_stats as stable text
  *     flush                     remove everything the backend put there
  *     auto                      print what "auto" would pick and why
+ *     timeouts-set TCP FIN UDP  connection timeouts in seconds (0 = keep)
+ *     timeouts                  print "timeouts TCP FIN UDP"
+ *     daemon-start master|backup IFN SYNCID
+ *                               start the connection-sync daemon
+ *     daemon-stop master|backup stop it
+ *     daemons                   print "daemon ROLE IFN syncid N" lines
+ *   (the last five: ipvs only; other backends say they cannot)
  *
  * Commands run in order in one process, so "sync F apply 1 2 0 show" uses
  * one backend instance, as the daemon would.
@@ -219,6 +226,13 @@ show(const struct dir_table *t)
 }
 
 static int
+role_of(const char *s)
+{
+	return strcmp(s, "master") == 0 ? DIR_SYNC_MASTER :
+	    strcmp(s, "backup") == 0 ? DIR_SYNC_BACKUP : -1;
+}
+
+static int
 usage(void)
 {
 	fprintf(stderr, "usage: dirctl [-b nft|ipvs|none|auto] sync FILE | "
@@ -324,6 +338,89 @@ main(int argc, char **argv)
 				fprintf(stderr, "dirctl: flush: %s\n", err);
 				rc = 1;
 			}
+		} else if (strcmp(cmd, "timeouts-set") == 0 && i + 2 < argc) {
+			struct dir_timeouts to = {
+			    (uint32_t)strtoul(argv[i], NULL, 10),
+			    (uint32_t)strtoul(argv[i + 1], NULL, 10),
+			    (uint32_t)strtoul(argv[i + 2], NULL, 10) };
+
+			i += 3;
+			if (ops->set_timeouts == NULL) {
+				fprintf(stderr, "dirctl: backend %s has no "
+				    "timeouts\n", ops->name);
+				rc = 1;
+			} else if (ops->set_timeouts(b, &to, err,
+			    sizeof(err)) < 0) {
+				fprintf(stderr, "dirctl: timeouts-set: %s\n",
+				    err);
+				rc = 1;
+			}
+		} else if (strcmp(cmd, "timeouts") == 0) {
+			struct dir_timeouts to;
+
+			if (ops->get_timeouts == NULL) {
+				fprintf(stderr, "dirctl: backend %s has no "
+				    "timeouts\n", ops->name);
+				rc = 1;
+			} else if (ops->get_timeouts(b, &to, err,
+			    sizeof(err)) < 0) {
+				fprintf(stderr, "dirctl: timeouts: %s\n", err);
+				rc = 1;
+			} else {
+				printf("timeouts %u %u %u\n", to.tcp,
+				    to.tcp_fin, to.udp);
+			}
+		} else if (strcmp(cmd, "daemon-start") == 0 && i + 2 < argc) {
+			struct dir_sync_daemon d = { 0 };
+			int role = role_of(argv[i]);
+
+			snprintf(d.ifname, sizeof(d.ifname), "%s",
+			    argv[i + 1]);
+			d.syncid = (uint32_t)strtoul(argv[i + 2], NULL, 10);
+			i += 3;
+			d.role = (enum dir_sync_role)role;
+			if (role < 0 || ops->sync_daemon_start == NULL) {
+				fprintf(stderr, "dirctl: daemon-start: %s\n",
+				    role < 0 ? "master or backup?" :
+				    "this backend has no sync daemon");
+				rc = 1;
+			} else if (ops->sync_daemon_start(b, &d, err,
+			    sizeof(err)) < 0) {
+				fprintf(stderr, "dirctl: daemon-start: %s\n",
+				    err);
+				rc = 1;
+			}
+		} else if (strcmp(cmd, "daemon-stop") == 0 && i < argc) {
+			int role = role_of(argv[i++]);
+
+			if (role < 0 || ops->sync_daemon_stop == NULL) {
+				fprintf(stderr, "dirctl: daemon-stop: %s\n",
+				    role < 0 ? "master or backup?" :
+				    "this backend has no sync daemon");
+				rc = 1;
+			} else if (ops->sync_daemon_stop(b,
+			    (enum dir_sync_role)role, err, sizeof(err)) < 0) {
+				fprintf(stderr, "dirctl: daemon-stop: %s\n",
+				    err);
+				rc = 1;
+			}
+		} else if (strcmp(cmd, "daemons") == 0) {
+			struct dir_sync_daemon d[2];
+			size_t n = 0, k;
+
+			if (ops->sync_daemon_read == NULL) {
+				fprintf(stderr, "dirctl: daemons: this backend "
+				    "has no sync daemon\n");
+				rc = 1;
+			} else if (ops->sync_daemon_read(b, d, &n, err,
+			    sizeof(err)) < 0) {
+				fprintf(stderr, "dirctl: daemons: %s\n", err);
+				rc = 1;
+			}
+			for (k = 0; rc == 0 && k < n; k++)
+				printf("daemon %s %s syncid %u\n",
+				    d[k].role == DIR_SYNC_MASTER ? "master" :
+				    "backup", d[k].ifname, d[k].syncid);
 		} else if (strcmp(cmd, "auto") == 0) {
 			char why[256];
 

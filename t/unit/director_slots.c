@@ -150,6 +150,41 @@ nft_refuses_dr_and_tun(void **state)
 }
 
 static void
+nft_refuses_ipvs_only_fields_naming_them(void **state)
+{
+	struct dir_table t = table("wrr", DIR_FWD_NAT);
+	char err[256] = "";
+
+	(void)state;
+	t.svcs[0].persist = 300;
+	assert_true(nft_check_table(&t, err, sizeof(err)) < 0);
+	assert_string_equal(err, "service tcp/203.0.113.10:80: persistence "
+	    "is not supported by the nft backend (needs ipvs)");
+	t = table("sh", DIR_FWD_NAT);
+	t.svcs[0].flags = DIR_SVC_SCHED_F1;
+	assert_true(nft_check_table(&t, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "scheduler flags are not supported"));
+	t = table("wrr", DIR_FWD_NAT);
+	t.svcs[0].proto = IPPROTO_UDP;
+	t.svcs[0].flags = DIR_SVC_ONEPACKET;
+	assert_true(nft_check_table(&t, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "one-packet scheduling is not supported"));
+	t = table("wrr", DIR_FWD_NAT);
+	t.svcs[0].reals[1].u_thresh = 10;
+	assert_true(nft_check_table(&t, err, sizeof(err)) < 0);
+	assert_string_equal(err, "service tcp/203.0.113.10:80: real "
+	    "198.51.100.12: connection thresholds are not supported by the "
+	    "nft backend (needs ipvs)");
+	/* and the caps say so before any table is built */
+	assert_int_equal(dir_backend_find("nft")->caps & DIR_CAP_PERSIST, 0);
+	assert_true(dir_backend_find("ipvs")->caps & DIR_CAP_PERSIST);
+	assert_string_equal(dir_backend_with(DIR_CAP_THRESH)->name, "ipvs");
+	assert_false(dir_backend_has_sched(dir_backend_find("nft"), "lc"));
+	assert_true(dir_backend_has_sched(dir_backend_find("ipvs"), "mh"));
+	assert_true(dir_backend_has_sched(dir_backend_find("none"), "x"));
+}
+
+static void
 nft_refuses_a_real_id_used_twice(void **state)
 {
 	struct dir_table t = table("rr", DIR_FWD_NAT);
@@ -215,6 +250,7 @@ main(void)
 		cmocka_unit_test(rr_large_weights_are_scaled_into_the_cap),
 		cmocka_unit_test(nft_refuses_lc_naming_the_service),
 		cmocka_unit_test(nft_refuses_dr_and_tun),
+		cmocka_unit_test(nft_refuses_ipvs_only_fields_naming_them),
 		cmocka_unit_test(nft_refuses_a_real_id_used_twice),
 		cmocka_unit_test(none_backend_keeps_and_applies_the_table),
 		cmocka_unit_test(backends_are_found_by_name),

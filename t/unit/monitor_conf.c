@@ -3,6 +3,7 @@
  * gives, and what an operator reads when a file is wrong (file:line, the
  * object, the key, what was expected).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -184,7 +185,7 @@ static const struct bad bads[] = {
 	{ "missing port",
 	  "services = ( { name = \"web\"; address = \"192.0.2.1\";\n"
 	  "  real_servers = ( { address = \"198.51.100.1\"; } ); } );\n",
-	  { "service #1: port: is required", NULL } },
+	  { "service web: port: is required", NULL } },
 	{ "agent without a port",
 	  "services = ( { name = \"web\"; address = \"192.0.2.1\"; port = 80;\n"
 	  "  agent = { interval = 2; };\n"
@@ -209,6 +210,79 @@ static const struct bad bads[] = {
 	  "    weight_file = \"w/x\"; } ); } );\n",
 	  { ":3: service web: real 198.51.100.1:80: weight_file: \"w/x\": "
 	    "expected an absolute path", NULL } },
+	{ "persistence on nft",
+	  "global = { backend = \"nft\"; };\n"
+	  "services = ( { name = \"web\"; address = \"192.0.2.1\";\n"
+	  "  port = 80; persistence = 300;\n"
+	  "  real_servers = ( { address = \"198.51.100.1\"; } ); } );\n",
+	  { ":2: service web: persistence: needs backend ipvs (nft cannot)",
+	    NULL } },
+	{ "fwmark on nft",
+	  "global = { backend = \"nft\"; };\n"
+	  "services = ( { name = \"m\"; fwmark = 7;\n"
+	  "  real_servers = ( { address = \"198.51.100.1\"; port = 80; } );"
+	  " } );\n",
+	  { ":2: service m: fwmark: needs backend ipvs (nft cannot)", NULL } },
+	{ "threshold on nft",
+	  "global = { backend = \"nft\"; };\n"
+	  "services = ( { name = \"web\"; address = \"192.0.2.1\";\n"
+	  "  port = 80; real_servers = (\n"
+	  "  { address = \"198.51.100.1\"; upper_threshold = 9; } ); } );\n",
+	  { ":4: service web: real 198.51.100.1:80: upper_threshold: needs "
+	    "backend ipvs (nft cannot)", NULL } },
+	{ "lc on nft",
+	  "global = { backend = \"nft\"; };\n"
+	  "services = ( { name = \"web\"; address = \"192.0.2.1\";\n"
+	  "  port = 80; scheduler = \"lc\";\n"
+	  "  real_servers = ( { address = \"198.51.100.1\"; } ); } );\n",
+	  { ":2: service web: scheduler: lc needs backend ipvs (nft does "
+	    "wrr rr sh)", NULL } },
+	{ "timeouts on nft",
+	  "global = { backend = \"nft\";\n ipvs = { timeout_tcp = 9; }; };\n",
+	  { ":2: global: ipvs: needs backend ipvs (nft cannot)", NULL } },
+	{ "unknown ipvs scheduler",
+	  "global = { backend = \"ipvs\"; };\n"
+	  "services = ( { name = \"web\"; address = \"192.0.2.1\";\n"
+	  "  port = 80; scheduler = \"fastest\";\n"
+	  "  real_servers = ( { address = \"198.51.100.1\"; } ); } );\n",
+	  { ":2: service web: scheduler: \"fastest\" is not a scheduler of "
+	    "backend ipvs (rr wrr lc", NULL } },
+	{ "fwmark with an address",
+	  "services = ( { name = \"m\"; fwmark = 7;\n"
+	  "  address = \"192.0.2.1\"; real_servers = (\n"
+	  "  { address = \"198.51.100.1\"; port = 80; } ); } );\n",
+	  { ":1: service m: fwmark: a firewall-mark service has no address",
+	    NULL } },
+	{ "netmask without persistence",
+	  "services = ( { name = \"web\"; address = \"192.0.2.1\";\n"
+	  "  port = 80; persistence_netmask = \"255.255.255.0\";\n"
+	  "  real_servers = ( { address = \"198.51.100.1\"; } ); } );\n",
+	  { ":2: service web: persistence_netmask: needs persistence", NULL } },
+	{ "non-contiguous netmask",
+	  "services = ( { name = \"web\"; address = \"192.0.2.1\";\n"
+	  "  port = 80; persistence = 60;\n"
+	  "  persistence_netmask = \"255.0.255.0\";\n"
+	  "  real_servers = ( { address = \"198.51.100.1\"; } ); } );\n",
+	  { ":3: service web: persistence_netmask: \"255.0.255.0\" is not a "
+	    "contiguous netmask", NULL } },
+	{ "scheduler flag of another scheduler",
+	  "services = ( { name = \"web\"; address = \"192.0.2.1\";\n"
+	  "  port = 80; scheduler = \"wrr\";\n"
+	  "  scheduler_flags = [ \"sh-port\" ];\n"
+	  "  real_servers = ( { address = \"198.51.100.1\"; } ); } );\n",
+	  { ":3: service web: scheduler_flags: \"sh-port\" is for scheduler "
+	    "sh, not wrr", NULL } },
+	{ "one_packet on tcp",
+	  "services = ( { name = \"web\"; address = \"192.0.2.1\";\n"
+	  "  port = 80; one_packet = true;\n"
+	  "  real_servers = ( { address = \"198.51.100.1\"; } ); } );\n",
+	  { ":2: service web: one_packet: is for udp services", NULL } },
+	{ "lower threshold above upper",
+	  "services = ( { name = \"web\"; address = \"192.0.2.1\";\n"
+	  "  port = 80; real_servers = ( { address = \"198.51.100.1\";\n"
+	  "  upper_threshold = 10; lower_threshold = 20; } ); } );\n",
+	  { ":3: service web: real 198.51.100.1:80: lower_threshold: 20 is "
+	    "above upper_threshold 10", NULL } },
 	{ "bad backend",
 	  "global = {\n backend = \"lvs\"; };\n",
 	  { ":2: global: backend: \"lvs\" is not one of auto, ipvs, nft, none",
@@ -224,6 +298,65 @@ static const struct bad bads[] = {
 	  "global = {\n reconcile_interval = -1; };\n",
 	  { ":2: global: reconcile_interval: -1 s not in 0..86400 s", NULL } },
 };
+
+static const char *ipvs_keys =
+    "global = { backend = \"ipvs\";\n"
+    "  ipvs = { timeout_tcp = 900; timeout_tcpfin = 120; timeout_udp = 300; };"
+    " };\n"
+    "services = (\n"
+    "  { name = \"web\"; address = \"203.0.113.10\"; port = 80;\n"
+    "    scheduler = \"sh\"; scheduler_flags = [ \"sh-fallback\", "
+    "\"sh-port\" ];\n"
+    "    persistence = 300; persistence_netmask = \"255.255.255.0\";\n"
+    "    real_servers = ( { address = \"198.51.100.11\"; port = 8080;\n"
+    "      upper_threshold = 100; lower_threshold = 50; } ); },\n"
+    "  { name = \"mark\"; fwmark = 7; family = \"ipv6\"; forward = \"dr\";\n"
+    "    persistence = 60; persistence_prefix = 64;\n"
+    "    real_servers = ( { address = \"2001:db8::11\"; port = 80; } ); },\n"
+    "  { name = \"sig\"; protocol = \"sctp\"; address = \"203.0.113.10\";\n"
+    "    port = 3868; real_servers = ( { address = \"198.51.100.11\"; } ); },\n"
+    "  { name = \"dns\"; protocol = \"udp\"; address = \"203.0.113.10\";\n"
+    "    port = 53; one_packet = true;\n"
+    "    real_servers = ( { address = \"198.51.100.11\"; } ); }\n"
+    ");\n";
+
+static void
+ipvs_keys_reach_the_kernel_table(void **state)
+{
+	struct mon_model	 m;
+	struct err		 e = { "" };
+	struct dir_table	 t;
+
+	(void)state;
+	assert_int_equal(mon_model_load(&m, write_conf(ipvs_keys), &e), 0);
+	unlink(path);
+	assert_int_equal(m.global.ipvs_timeouts.tcp, 900);
+	assert_int_equal(m.global.ipvs_timeouts.tcp_fin, 120);
+	assert_int_equal(m.global.ipvs_timeouts.udp, 300);
+	assert_string_equal(m.svcs[1].key, "fwmark6/7");
+	assert_string_equal(m.svcs[2].key, "sctp/203.0.113.10:3868");
+	assert_int_equal(mon_model_dir_table(&m, &t), 0);
+	assert_int_equal(t.nsvcs, 4);
+	assert_int_equal(t.svcs[0].persist, 300);
+	assert_int_equal(t.svcs[0].persist_plen, 24);
+	assert_int_equal(t.svcs[0].flags, DIR_SVC_SCHED_F1 | DIR_SVC_SCHED_F2);
+	assert_int_equal(t.svcs[0].reals[0].u_thresh, 100);
+	assert_int_equal(t.svcs[0].reals[0].l_thresh, 50);
+	assert_int_equal(t.svcs[1].fwmark, 7);
+	assert_int_equal(t.svcs[1].family, AF_INET6);
+	assert_int_equal(t.svcs[1].fwd, DIR_FWD_DR);
+	assert_int_equal(t.svcs[1].persist_plen, 64);
+	assert_int_equal(t.svcs[2].proto, IPPROTO_SCTP);
+	assert_int_equal(t.svcs[2].reals[0].port, 3868);
+	assert_int_equal(t.svcs[3].flags, DIR_SVC_ONEPACKET);
+	dir_table_free(&t);
+	/* what nft says of the same file, and none takes it all */
+	assert_int_equal(mon_model_check_backend(&m, "none", &e), 0);
+	assert_int_equal(mon_model_check_backend(&m, "nft", &e), -EOPNOTSUPP);
+	assert_non_null(strstr(e.msg, "global: ipvs: needs backend ipvs "
+	    "(nft cannot)"));
+	mon_model_free(&m);
+}
 
 static void
 bad_files_are_refused_with_file_line_and_key(void **state)
@@ -309,6 +442,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(good_file_gives_services_reals_and_inherited_checks),
+		cmocka_unit_test(ipvs_keys_reach_the_kernel_table),
 		cmocka_unit_test(bad_files_are_refused_with_file_line_and_key),
 		cmocka_unit_test(agent_and_weight_file_are_inherited_and_expanded),
 		cmocka_unit_test(missing_file_says_so),
