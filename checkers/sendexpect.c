@@ -1018,6 +1018,7 @@ const struct probe_type chk_sendexpect = {
 	.start = chk_se_start,
 	.cancel = chk_se_cancel,
 	.release = chk_se_release,
+	.share = 1,
 };
 
 /* ---- "udp": one datagram, then an answer or silence --------------- */
@@ -1108,4 +1109,5 @@ const struct probe_type chk_udp = {
 	.start = chk_se_start,
 	.cancel = chk_se_cancel,
 	.release = chk_se_release,
+	.share = 1,
 };

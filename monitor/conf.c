@@ -80,6 +80,9 @@ static const struct mon_directive global_directives[] = {
 	  .offset = offsetof(struct mon_global, log_level),
 	  .enums = log_levels, .ndef = 0 },
 	{ .key = "snmp", .type = MON_D_OTHER },
+	{ .key = "max_concurrent_checks", .type = MON_D_INT,
+	  .offset = offsetof(struct mon_global, max_checks),
+	  .min = 0, .max = 10000000, .ndef = 0 },
 	{ .key = NULL }
 };
 
@@ -181,6 +184,7 @@ mon_probe_free(struct probe *p)
 	if (p->conf != NULL && p->type != NULL)
 		mon_directives_release(p->type->directives, p->conf);
 	free(p->conf);
+	free(p->ckey);
 	free(p);
 }
 
@@ -233,6 +237,10 @@ probe_build(struct mon_real *rs, const config_setting_t *rc,
 		sin6->sin6_addr = rs->addr.v6;
 		sin6->sin6_port = htons(p->port ? p->port : rs->port);
 		p->addrlen = sizeof(*sin6);
+	}
+	if (t->share && mon_probe_key(p, rc, sc) < 0) {
+		rc2 = err_set(e, -ENOMEM, "out of memory");
+		goto fail;
 	}
 	if (t->configure != NULL && (rc2 = t->configure(cs, p, e)) < 0) {
 		char msg[sizeof(e->msg)];

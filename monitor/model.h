@@ -101,6 +101,8 @@ struct mon_global {
 						   master's socket; NULL = no
 						   SNMP subagent */
 	unsigned	 snmp_ping_ms;		/* global.snmp.ping_interval */
+	int		 max_checks;		/* max_concurrent_checks: runs
+						   at once, 0 = no cap */
 };
 
 struct mon_alerts;
