@@ -440,6 +440,8 @@ mon_sched_regroup(struct mon_model *m)
 int
 mon_sched_start(struct mon_model *m, struct event_base *base)
 {
+	unsigned	nfail = 0;
+
 	S.cap = m->global.max_checks > 0 ? (unsigned)m->global.max_checks : 0;
 	for (size_t s = 0; s < m->nsvcs; s++)
 		for (size_t r = 0; r < m->svcs[s].nreals; r++) {
@@ -454,12 +456,18 @@ mon_sched_start(struct mon_model *m, struct event_base *base)
 			p->ev_timeout = evtimer_new(base, on_timeout, p);
 			if (p->ev_next == NULL || p->ev_timeout == NULL)
 				return -ENOMEM;
-			if (p->type->open != NULL && (rc = p->type->open(p)) < 0)
+			/* the first failure in full; 100,000 alike in one
+			   line */
+			if (p->type->open != NULL &&
+			    (rc = p->type->open(p)) < 0 && nfail++ == 0)
 				mon_error("real %s/%s: check %s: %s (its runs "
 				    "will fail)", m->svcs[s].name,
 				    m->svcs[s].reals[r].key, p->type->name,
 				    strerror(-rc));
 		}
+	if (nfail > 1)
+		mon_error("lvsmond: %u more checks could not open (see above)",
+		    nfail - 1);
 	return mon_sched_regroup(m);
 }
 
