@@ -179,9 +179,12 @@ dump(const char *path)
 
 /*
  * A classic BPF program for the packet socket: keep only IPv4 TCP segments
- * with SYN set and ACK clear whose destination port is ours, first 64
- * bytes.  Everything else stays in the kernel.
+ * to our address with SYN set and ACK clear whose destination port is ours,
+ * first 64 bytes.  Everything else stays in the kernel.  (The address too:
+ * several targets processes may serve the same ports on 127.0.0.x.)
  */
+static uint32_t listen_addr;		/* host order */
+
 static int
 attach_syn_filter(int fd)
 {
@@ -189,18 +192,20 @@ attach_syn_filter(int fd)
 	unsigned hi = (unsigned)(first_port + nports - 1);
 	struct sock_filter code[] = {
 		/* 0 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
-		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 10),
-		/* 2 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 6),
-		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 8, 0),
-		/* 4 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
-		/* 5 */ BPF_STMT(BPF_LD | BPF_B | BPF_IND, 13),
-		/* 6 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12),
-		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x02, 0, 4),
-		/* 8 */ BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),
-		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, lo, 0, 2),
-		/* 10 */ BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, hi, 1, 0),
-		/* 11 */ BPF_STMT(BPF_RET | BPF_K, 64),
-		/* 12 */ BPF_STMT(BPF_RET | BPF_K, 0),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 12),
+		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 16),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, listen_addr, 0, 10),
+		/* 4 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 6),
+		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 8, 0),
+		/* 6 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+		/* 7 */ BPF_STMT(BPF_LD | BPF_B | BPF_IND, 13),
+		/* 8 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12),
+		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x02, 0, 4),
+		/* 10 */ BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),
+		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, lo, 0, 2),
+		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, hi, 1, 0),
+		/* 13 */ BPF_STMT(BPF_RET | BPF_K, 64),
+		/* 14 */ BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	struct sock_fprog prog = {
 		.len = sizeof(code) / sizeof(code[0]),
@@ -463,6 +468,13 @@ main(int argc, char **argv)
 	ev.data.u64 = TAG_SIGNAL;
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
 	if (use_syn) {
+		struct in_addr la;
+
+		if (inet_pton(AF_INET, addr, &la) != 1) {
+			fprintf(stderr, "targets: bad address '%s'\n", addr);
+			return 1;
+		}
+		listen_addr = ntohl(la.s_addr);
 		pkt_fd = open_packet_socket();
 		if (pkt_fd < 0) {
 			fprintf(stderr, "targets: packet socket: %s\n",

@@ -389,4 +389,5 @@ const struct probe_type chk_dns = {
 	.start = dns_start,
 	.cancel = dns_cancel,
 	.release = dns_release,
+	.share = 1,
 };

@@ -767,6 +767,7 @@ const struct probe_type chk_http = {
 	.start = http_start,
 	.cancel = http_cancel,
 	.release = http_release,
+	.share = 1,
 };
 
 const struct probe_type chk_https = {

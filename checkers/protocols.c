@@ -221,6 +221,7 @@ const struct probe_type sym = {						\
 	.start = chk_se_start,						\
 	.cancel = chk_se_cancel,					\
 	.release = chk_se_release,					\
+	.share = 1,							\
 }
 
 extern const struct probe_type chk_smtp, chk_ftp, chk_pop3, chk_imap,

@@ -1184,6 +1184,7 @@ const struct probe_type chk_sendexpect = {
 	.start = chk_se_start,
 	.cancel = chk_se_cancel,
 	.release = chk_se_release,
+	.share = 1,
 };
 
 /* ---- "udp": one datagram, then an answer or silence --------------- */
@@ -1274,4 +1275,5 @@ const struct probe_type chk_udp = {
 	.start = chk_se_start,
 	.cancel = chk_se_cancel,
 	.release = chk_se_release,
+	.share = 1,
 };

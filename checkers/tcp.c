@@ -2,9 +2,12 @@
  * checkers/tcp.c - the "tcp" check: the real server passes when a TCP
  * connection to the check port completes its handshake.
  *
- * One key: mode = "connect" (default) or "syn" (half-open: one SYN from a
+ * One key: mode = "connect" (default), "syn" (half-open: one SYN from a
  * raw socket, SYN-ACK passes, RST fails; the server never sees an
- * established connection; needs CAP_NET_RAW; checkers/syn.c).
+ * established connection; needs CAP_NET_RAW; checkers/syn.c) or "raw" (the
+ * same half-open check through the daemon's one batched prober: no socket
+ * per check, SYNs sent with sendmmsg, answers read through a BPF filter;
+ * for very large pools; checkers/rawsyn.c).
  *
  * Details: "connected in 3 ms" on success,
  * "connect: ECONNREFUSED" (CHK_R_CONNREFUSED) or "connect: EHOSTUNREACH",
@@ -23,11 +26,12 @@
 #include <stdlib.h>
 
 #include "checkers/chk_conn.h"
+#include "checkers/rawsyn.h"
 #include "checkers/syn.h"
 #include "monitor/probe.h"
 
-enum { TCP_CONNECT = 0, TCP_SYN };
-static const char *const tcp_modes[] = { "connect", "syn", NULL };
+enum { TCP_CONNECT = 0, TCP_SYN, TCP_RAW };
+static const char *const tcp_modes[] = { "connect", "syn", "raw", NULL };
 
 /* Directive fields (owner: the monitor).  A probe built by hand may have
    no conf at all: then the mode is connect. */
@@ -72,6 +76,8 @@ tcp_start(struct probe *p)
 
 	if (tcp_mode(p) == TCP_SYN)
 		return chk_syn_start(p);
+	if (tcp_mode(p) == TCP_RAW)
+		return chk_rawsyn_start(p);
 	if ((run = calloc(1, sizeof(*run))) == NULL)
 		return -ENOMEM;
 	run->p = p;
@@ -92,6 +98,10 @@ tcp_cancel(struct probe *p)
 		chk_syn_cancel(p);
 		return;
 	}
+	if (tcp_mode(p) == TCP_RAW) {
+		chk_rawsyn_cancel(p);
+		return;
+	}
 	if (run == NULL)
 		return;
 	chk_conn_close(&run->conn, 1);
@@ -104,6 +114,21 @@ static int
 tcp_configure(const config_setting_t *cs, struct probe *p, struct err *e)
 {
 	return 0;
+}
+
+/* The raw prober's engine is opened when the scheduler takes the probe
+   (before any privilege drop) and let go with it. */
+static int
+tcp_open(struct probe *p)
+{
+	return tcp_mode(p) == TCP_RAW ? chk_rawsyn_open(p) : 0;
+}
+
+static void
+tcp_close(struct probe *p)
+{
+	if (tcp_mode(p) == TCP_RAW)
+		chk_rawsyn_close(p);
 }
 
 static const struct mon_directive tcp_directives[] = {
@@ -120,5 +145,8 @@ const struct probe_type chk_tcp = {
 	.configure = tcp_configure,
 	.start = tcp_start,
 	.cancel = tcp_cancel,
-	.release = NULL,
+	.release = tcp_close,	/* a probe started without open() */
+	.open = tcp_open,
+	.close = tcp_close,
+	.share = 1,
 };

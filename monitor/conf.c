@@ -118,6 +118,9 @@ static const struct mon_directive ipvs_directives[] = {
 	{ .key = "timeout_udp", .type = MON_D_INT,
 	  .offset = offsetof(struct conf_ipvs, udp), .min = 0,
 	  .max = 2147483647, .ndef = 0 },
+	{ .key = "max_concurrent_checks", .type = MON_D_INT,
+	  .offset = offsetof(struct mon_global, max_checks),
+	  .min = 0, .max = 10000000, .ndef = 0 },
 	{ .key = NULL }
 };
 
@@ -281,6 +284,7 @@ mon_probe_free(struct probe *p)
 	if (p->conf != NULL && p->type != NULL)
 		mon_directives_release(p->type->directives, p->conf);
 	free(p->conf);
+	free(p->ckey);
 	free(p);
 }
 
@@ -333,6 +337,10 @@ probe_build(struct mon_real *rs, const config_setting_t *rc,
 		sin6->sin6_addr = rs->addr.v6;
 		sin6->sin6_port = htons(p->port ? p->port : rs->port);
 		p->addrlen = sizeof(*sin6);
+	}
+	if (t->share && mon_probe_key(p, rc, sc) < 0) {
+		rc2 = err_set(e, -ENOMEM, "out of memory");
+		goto fail;
 	}
 	if (t->configure != NULL && (rc2 = t->configure(cs, p, e)) < 0) {
 		char msg[sizeof(e->msg)];

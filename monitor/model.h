@@ -178,6 +178,8 @@ struct mon_global {
 	int		 on_exit;		/* enum mon_on_exit */
 	unsigned	 reconcile_ms;		/* global.reconcile_interval;
 						   0 = off */
+	int		 max_checks;		/* max_concurrent_checks: runs
+						   at once, 0 = no cap */
 };
 
 struct mon_alerts;

@@ -141,5 +141,12 @@ const struct mon_directive mon_probe_common_directives[] = {
 	{ .key = "port", .type = MON_D_INT,
 	  .offset = offsetof(struct probe, port),
 	  .min = 0, .max = 65535, .ndef = 0 },
+	/* default 0: the interval (sched.c) */
+	{ .key = "fast_interval", .type = MON_D_MS,
+	  .offset = offsetof(struct probe, fast_interval_ms),
+	  .min = 10, .max = 86400000, .ndef = 0 },
+	{ .key = "down_interval", .type = MON_D_MS,
+	  .offset = offsetof(struct probe, down_interval_ms),
+	  .min = 10, .max = 86400000, .ndef = 0 },
 	{ .key = NULL }
 };

@@ -30,6 +30,16 @@
  *   with e naming the key; the caller adds file:line.
  * - release() frees what configure() allocated outside the directive fields
  *   (may be NULL).
+ * - open() (may be NULL) runs once when the scheduler takes the probe, with
+ *   p->base set, before its first run and before any later privilege drop:
+ *   where a type acquires what needs privileges or is shared by all its
+ *   probes (the batched SYN prober's raw sockets).  0 or -errno; on error
+ *   the scheduler logs it and the runs fail as start() reports.  close()
+ *   (may be NULL) undoes it when the scheduler lets the probe go, while the
+ *   loop still exists.
+ * - share: the verdict depends only on the address:port and the check's
+ *   own keys (not on the service, the real's weight or name), so probes
+ *   alike may be run once for all (the scheduler's dedup, sched.h).
  *
  * Ownership: struct probe belongs to its real server (monitor/model.h) and is
  * freed by mon_probe_free().  p->conf is allocated by the monitor
@@ -117,6 +127,9 @@ struct probe_type {
 	int	(*start)(struct probe *p);
 	void	(*cancel)(struct probe *p);
 	void	(*release)(struct probe *p);
+	int	(*open)(struct probe *p);
+	void	(*close)(struct probe *p);
+	int	 share;
 };
 
 /*
@@ -147,6 +160,13 @@ struct probe {
 	unsigned		 rise, fall;	/* successes to go up,
 						   failures to go down */
 	int			 port;		/* check port, 0 = real's */
+	unsigned		 fast_interval_ms; /* while rising or
+						   falling; 0 = interval */
+	unsigned		 down_interval_ms; /* while down; 0 =
+						   interval */
+	char			*ckey;		/* the type's own keys as text
+						   (mon_probe_key), to find
+						   probes alike; owned */
 
 	/* the monitor's */
 	struct mon_real		*rs;		/* back pointer, not owned */
@@ -159,6 +179,19 @@ struct probe {
 	struct timespec		 planned;	/* when this run was due */
 	struct timespec		 started;	/* when start() was called */
 	int			 running;
+	int			 queued;	/* waiting for a free slot
+						   (max_concurrent_checks) */
+	struct probe		*q_next;	/* in the waiting FIFO */
+	/* dedup (sched.c): a member is not armed; its leader's verdicts
+	   are fed to the member's real too */
+	struct probe		*leader;	/* NULL: runs for itself */
+	struct probe		*members;	/* leader: the first member */
+	struct probe		*next_member;
+	unsigned		 nshared;	/* leader: number of members */
+	/* durations of finished runs, ms */
+	uint64_t		 runs;
+	unsigned		 dur_min_ms, dur_max_ms;
+	double			 dur_avg_ms;	/* decayed mean (1/8 weight) */
 };
 
 /*
@@ -174,7 +207,18 @@ void	probe_done(struct probe *p, enum chk_verdict v, int weight_hint,
 extern const struct probe_type *const mon_probe_types[];
 const struct probe_type *mon_probe_type_find(const char *name);
 
-/* The keys every check has (type, interval, timeout, rise, fall, port). */
+/* The keys every check has (type, interval, timeout, rise, fall, port,
+   fast_interval, down_interval). */
 extern const struct mon_directive mon_probe_common_directives[];
+
+/*
+ * p->ckey from the check blocks (the real's, then the service's): the
+ * type's own keys in table order, each as "key=value;" (values as the file
+ * wrote them), so two probes of one type with equal text check the same
+ * thing.  Common keys are left out (the scheduler compares the parsed
+ * values).  0 or -ENOMEM.  monitor/probe_key.c.
+ */
+int	mon_probe_key(struct probe *p, const config_setting_t *specific,
+	    const config_setting_t *inherited);
 
 #endif

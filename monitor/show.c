@@ -11,6 +11,7 @@
 
 #include "alert.h"
 #include "event.h"
+#include "sched.h"
 #include "show.h"
 
 void
@@ -100,6 +101,7 @@ static json_object *
 real_json(const struct mon_real *rs)
 {
 	json_object	*o = json_object_new_object();
+	const struct probe *p = rs->probe;
 	char		 addr[INET6_ADDRSTRLEN], t[40];
 
 	inet_ntop(rs->family, &rs->addr, addr, sizeof(addr));
@@ -155,6 +157,49 @@ real_json(const struct mon_real *rs)
 	    json_object_new_int64((int64_t)rs->stats.active));
 	json_object_object_add(o, "inactive_conns",
 	    json_object_new_int64((int64_t)rs->stats.inactive));
+	if (p != NULL) {
+		json_object	*d = json_object_new_object();
+
+		/* the probes alike that share this one's runs (sched.h) */
+		json_object_object_add(o, "shared_with", json_object_new_int(
+		    (int)(p->leader ? p->leader->nshared : p->nshared)));
+		json_object_object_add(d, "last",
+		    json_object_new_int((int)rs->last_duration_ms));
+		json_object_object_add(d, "min",
+		    json_object_new_int((int)p->dur_min_ms));
+		json_object_object_add(d, "avg",
+		    json_object_new_double((double)(int64_t)(p->dur_avg_ms *
+		    10 + 0.5) / 10));
+		json_object_object_add(d, "max",
+		    json_object_new_int((int)p->dur_max_ms));
+		json_object_object_add(d, "runs",
+		    json_object_new_int64((int64_t)p->runs));
+		json_object_object_add(o, "check_ms", d);
+	}
+	return o;
+}
+
+/* The scheduler's counters: the concurrency cap and dedup. */
+static json_object *
+sched_json(void)
+{
+	struct mon_sched_stats	 st;
+	json_object		*o = json_object_new_object();
+
+	mon_sched_stats(&st);
+	json_object_object_add(o, "max_concurrent",
+	    json_object_new_int64(st.cap));
+	json_object_object_add(o, "running", json_object_new_int64(st.running));
+	json_object_object_add(o, "queued", json_object_new_int64(st.queued));
+	json_object_object_add(o, "max_queued",
+	    json_object_new_int64(st.max_queued));
+	json_object_object_add(o, "waited",
+	    json_object_new_int64((int64_t)st.waited));
+	json_object_object_add(o, "runs", json_object_new_int64((int64_t)st.runs));
+	json_object_object_add(o, "shared_groups",
+	    json_object_new_int64(st.groups));
+	json_object_object_add(o, "shared_probes",
+	    json_object_new_int64(st.shared));
 	return o;
 }
 
@@ -210,6 +255,7 @@ mon_show_json(struct evbuffer *out, const struct mon_model *m)
 		json_object_array_add(svcs, o);
 	}
 	json_object_object_add(root, "services", svcs);
+	json_object_object_add(root, "checks", sched_json());
 	json_object_object_add(root, "alerts", mon_alert_show_json());
 	evbuffer_add_printf(out, "%s\n", json_object_to_json_string_ext(root,
 	    JSON_C_TO_STRING_PLAIN));

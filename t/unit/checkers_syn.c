@@ -3,7 +3,11 @@
  * against listeners on 127.0.0.1 and ::1: a listening port passes and its
  * server never gets a connection to accept (the handshake was never
  * completed, unlike mode "connect", checked the same way as a control); a
- * closed port answers RST.  Needs CAP_NET_RAW: skipped without it.
+ * closed port answers RST.  The same for mode = "raw" (the batched prober,
+ * checkers/rawsyn.c), and 300 raw checks started in one loop turn (one
+ * batch of SYNs) each end on their own answer: 200 listeners pass, 100
+ * closed ports fail with RST, no listener has a connection to accept.
+ * Needs CAP_NET_RAW: skipped without it.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -177,7 +181,7 @@ raw_allowed(void)
 }
 
 static void
-half_open(void **state, int family, const char *addr)
+half_open_mode(void **state, int family, const char *addr, const char *mode)
 {
 	struct ctx	*c = *state;
 	int		 port, lfd;
@@ -190,7 +194,7 @@ half_open(void **state, int family, const char *addr)
 		skip();		/* no ::1 here */
 		return;
 	}
-	run_check(c, addr, port, "syn");
+	run_check(c, addr, port, mode);
 	assert_int_equal(c->res.verdict, CHK_V_OK);
 	assert_int_equal(c->res.reason, CHK_R_OK);
 	assert_non_null(strstr(c->res.msg, "syn-ack in "));
@@ -205,17 +209,29 @@ half_open(void **state, int family, const char *addr)
 static void
 syn_passes_on_ipv4_and_the_server_accepts_nothing(void **state)
 {
-	half_open(state, AF_INET, "127.0.0.1");
+	half_open_mode(state, AF_INET, "127.0.0.1", "syn");
 }
 
 static void
 syn_passes_on_ipv6_and_the_server_accepts_nothing(void **state)
 {
-	half_open(state, AF_INET6, "::1");
+	half_open_mode(state, AF_INET6, "::1", "syn");
 }
 
 static void
-a_closed_port_answers_rst(void **state)
+raw_passes_on_ipv4_and_the_server_accepts_nothing(void **state)
+{
+	half_open_mode(state, AF_INET, "127.0.0.1", "raw");
+}
+
+static void
+raw_passes_on_ipv6_and_the_server_accepts_nothing(void **state)
+{
+	half_open_mode(state, AF_INET6, "::1", "raw");
+}
+
+static void
+closed_port(void **state, const char *mode)
 {
 	struct ctx	*c = *state;
 	int		 port;
@@ -225,10 +241,111 @@ a_closed_port_answers_rst(void **state)
 		return;
 	}
 	port_on(AF_INET, 0, &port);
-	run_check(c, "127.0.0.1", port, "syn");
+	run_check(c, "127.0.0.1", port, mode);
 	assert_int_equal(c->res.verdict, CHK_V_FAIL);
 	assert_int_equal(c->res.reason, CHK_R_CONNREFUSED);
 	assert_string_equal(c->res.msg, "syn: RST");
+}
+
+static void
+a_closed_port_answers_rst(void **state)
+{
+	closed_port(state, "syn");
+}
+
+static void
+a_closed_port_answers_rst_to_the_raw_prober(void **state)
+{
+	closed_port(state, "raw");
+}
+
+#define NOPEN	200
+#define NCLOSED	100
+
+static int		 batch_ok, batch_rst, batch_other;
+
+static void
+on_batch_done(struct probe *p, const struct probe_result *r)
+{
+	/* the port tells which answer this real should have had */
+	int	open = p->rs - p->rs->svc->reals < NOPEN;
+
+	if (r->verdict == CHK_V_OK && open)
+		batch_ok++;
+	else if (r->reason == CHK_R_CONNREFUSED && !open)
+		batch_rst++;
+	else
+		batch_other++;
+	if (batch_ok + batch_rst + batch_other == NOPEN + NCLOSED)
+		event_base_loopbreak(cur->base);
+}
+
+static void
+one_turn_of_raw_checks_each_ends_on_its_own_answer(void **state)
+{
+	struct ctx	*c = *state;
+	int		 lfd[NOPEN + NCLOSED], port[NOPEN + NCLOSED];
+	char		 path[64];
+	struct err	 e = { "" };
+	struct timeval	 tv = { 10, 0 };
+	FILE		*f;
+
+	if (!raw_allowed()) {
+		skip();
+		return;
+	}
+	/* all bound at once, so the ports differ; then the closed ones
+	   are closed */
+	for (int i = 0; i < NOPEN + NCLOSED; i++)
+		assert_true((lfd[i] = port_on(AF_INET, 1, &port[i])) >= 0);
+	for (int i = NOPEN; i < NOPEN + NCLOSED; i++)
+		close(lfd[i]);
+	snprintf(path, sizeof(path), "/tmp/lvsmon-syn-XXXXXX");
+	f = fdopen(mkstemp(path), "w");
+	fprintf(f, "global = { backend = \"none\";\n"
+	    "  control_socket = \"/tmp/x.sock\"; };\n"
+	    "services = ( { name = \"s\"; address = \"203.0.113.10\";\n"
+	    "  port = 80; check = { type = \"tcp\"; mode = \"raw\"; };\n"
+	    "  real_servers = (\n");
+	for (int i = 0; i < NOPEN + NCLOSED; i++)
+		fprintf(f, "%s    { address = \"127.0.0.1\"; port = %d; }",
+		    i ? ",\n" : "", port[i]);
+	fprintf(f, "\n  ); } );\n");
+	fclose(f);
+	if (mon_model_load(&c->m, path, &e) != 0)
+		fail_msg("load: %s", e.msg);
+	unlink(path);
+	c->loaded = 1;
+	batch_ok = batch_rst = batch_other = 0;
+	for (int i = 0; i < NOPEN + NCLOSED; i++) {
+		struct probe *p = c->m.svcs[0].reals[i].probe;
+
+		p->base = c->base;
+		p->on_done = on_batch_done;
+		assert_int_equal(p->type->open(p), 0);
+	}
+	for (int i = 0; i < NOPEN + NCLOSED; i++) {
+		struct probe *p = c->m.svcs[0].reals[i].probe;
+
+		assert_int_equal(p->type->start(p), 0);
+	}
+	assert_int_equal(batch_ok + batch_rst + batch_other, 0);
+	evtimer_add(c->deadline, &tv);
+	event_base_dispatch(c->base);
+	evtimer_del(c->deadline);
+	assert_int_equal(batch_other, 0);
+	assert_int_equal(batch_ok, NOPEN);
+	assert_int_equal(batch_rst, NCLOSED);
+	for (int i = 0; i < NOPEN; i++) {
+		assert_false(accepts(lfd[i]));
+		close(lfd[i]);
+	}
+	/* the scheduler lets go at stop; the last close frees the engine */
+	for (int i = 0; i < NOPEN + NCLOSED; i++) {
+		struct probe *p = c->m.svcs[0].reals[i].probe;
+
+		p->type->close(p);
+	}
 }
 
 int
@@ -239,6 +356,10 @@ main(void)
 		T(syn_passes_on_ipv4_and_the_server_accepts_nothing),
 		T(syn_passes_on_ipv6_and_the_server_accepts_nothing),
 		T(a_closed_port_answers_rst),
+		T(raw_passes_on_ipv4_and_the_server_accepts_nothing),
+		T(raw_passes_on_ipv6_and_the_server_accepts_nothing),
+		T(a_closed_port_answers_rst_to_the_raw_prober),
+		T(one_turn_of_raw_checks_each_ends_on_its_own_answer),
 	};
 #undef T
 
