@@ -1485,35 +1485,56 @@ mon_alert_show_text(struct evbuffer *out)
 	}
 }
 
+int
+mon_alert_counts(size_t i, struct mon_alert_counts *c)
+{
+	const struct sink	*k;
+
+	if (i >= al.nsinks)
+		return -1;
+	k = &al.sinks[i];
+	c->name = k->pub.name;
+	c->type = k->pub.type->name;
+	c->queued = k->qlen;
+	c->accepted = k->n_queued;
+	c->sent = k->n_sent;
+	c->failed = k->n_failed;
+	c->dead = k->n_dead;
+	c->dropped = k->n_dropped;
+	c->held = k->n_held;
+	c->last_error = k->last_error;
+	return 0;
+}
+
 struct json_object *
 mon_alert_show_json(void)
 {
-	json_object	*arr = json_object_new_array();
+	json_object		*arr = json_object_new_array();
+	struct mon_alert_counts	 c;
 
-	for (size_t i = 0; i < al.nsinks; i++) {
-		const struct sink	*k = &al.sinks[i];
-		json_object		*o = json_object_new_object();
+	for (size_t i = 0; mon_alert_counts(i, &c) == 0; i++) {
+		json_object	*o = json_object_new_object();
 
 		json_object_object_add(o, "name",
-		    json_object_new_string(k->pub.name));
+		    json_object_new_string(c.name));
 		json_object_object_add(o, "type",
-		    json_object_new_string(k->pub.type->name));
+		    json_object_new_string(c.type));
 		json_object_object_add(o, "queued",
-		    json_object_new_int64((int64_t)k->qlen));
+		    json_object_new_int64((int64_t)c.queued));
 		json_object_object_add(o, "accepted",
-		    json_object_new_int64((int64_t)k->n_queued));
+		    json_object_new_int64((int64_t)c.accepted));
 		json_object_object_add(o, "sent",
-		    json_object_new_int64((int64_t)k->n_sent));
+		    json_object_new_int64((int64_t)c.sent));
 		json_object_object_add(o, "failed_attempts",
-		    json_object_new_int64((int64_t)k->n_failed));
+		    json_object_new_int64((int64_t)c.failed));
 		json_object_object_add(o, "dead_letters",
-		    json_object_new_int64((int64_t)k->n_dead));
+		    json_object_new_int64((int64_t)c.dead));
 		json_object_object_add(o, "dropped",
-		    json_object_new_int64((int64_t)k->n_dropped));
+		    json_object_new_int64((int64_t)c.dropped));
 		json_object_object_add(o, "held",
-		    json_object_new_int64((int64_t)k->n_held));
+		    json_object_new_int64((int64_t)c.held));
 		json_object_object_add(o, "last_error",
-		    json_object_new_string(k->last_error));
+		    json_object_new_string(c.last_error));
 		json_object_array_add(arr, o);
 	}
 	return arr;

@@ -197,6 +197,17 @@ int	mon_alert_open(struct mon_model *m, struct event_base *base,
 /* Stop: cancel deliveries, count what is still queued as dead, free. */
 void	mon_alert_close(void);
 
+/* One sink's counters (show, metrics).  0, or -1 past the last sink. */
+struct mon_alert_counts {
+	const char	*name;		/* "exec#1" or its `name` */
+	const char	*type;		/* "exec" */
+	uint64_t	 queued;	/* waiting now */
+	uint64_t	 accepted;	/* ever queued */
+	uint64_t	 sent, failed, dead, dropped, held;
+	const char	*last_error;
+};
+int	mon_alert_counts(size_t i, struct mon_alert_counts *c);
+
 /* Per-sink counters for show (text and JSON). */
 void	mon_alert_show_text(struct evbuffer *out);
 struct json_object;

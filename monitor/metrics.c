@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "alert.h"
 #include "apply.h"
 #include "event.h"
 #include "log.h"
@@ -430,6 +432,49 @@ process(struct evbuffer *out)
 	    (long long)mx.started.tv_sec);
 }
 
+/* The alert sinks' delivery counters (monitor/README.md, Alarms). */
+static void
+alerts(struct evbuffer *out)
+{
+	static const struct {
+		const char	*name, *type, *help;
+		size_t		 off;
+	} rows[] = {
+		{ "lvsmon_alert_queued", "gauge", "Alarms waiting in the "
+		  "sink's queue.", offsetof(struct mon_alert_counts, queued) },
+		{ "lvsmon_alerts_sent_total", "counter", "Alarms the sink "
+		  "delivered.", offsetof(struct mon_alert_counts, sent) },
+		{ "lvsmon_alert_failed_attempts_total", "counter", "Deliveries "
+		  "that failed (each is retried until its retries are spent).",
+		  offsetof(struct mon_alert_counts, failed) },
+		{ "lvsmon_alert_dead_letters_total", "counter", "Alarms given "
+		  "up after their retries.",
+		  offsetof(struct mon_alert_counts, dead) },
+		{ "lvsmon_alert_dropped_total", "counter", "Alarms dropped "
+		  "from a full queue (oldest first).",
+		  offsetof(struct mon_alert_counts, dropped) },
+		{ "lvsmon_alert_held_total", "counter", "Alarms not sent "
+		  "because they fell outside the sink's period.",
+		  offsetof(struct mon_alert_counts, held) },
+	};
+	struct mon_alert_counts	c;
+
+	if (mon_alert_counts(0, &c) < 0)
+		return;
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		family(out, rows[r].name, rows[r].type, rows[r].help);
+		for (size_t i = 0; mon_alert_counts(i, &c) == 0; i++) {
+			evbuffer_add_printf(out, "%s{", rows[r].name);
+			put_label(out, "sink", c.name);
+			evbuffer_add(out, ",", 1);
+			put_label(out, "type", c.type);
+			evbuffer_add_printf(out, "} %" PRIu64 "\n",
+			    *(const uint64_t *)(const void *)
+			    ((const char *)&c + rows[r].off));
+		}
+	}
+}
+
 void
 mon_metrics_format(struct evbuffer *out, struct mon_model *m)
 {
@@ -470,6 +515,7 @@ mon_metrics_format(struct evbuffer *out, struct mon_model *m)
 	reals(out, m);
 	kernel(out, m);
 	checks(out, m);
+	alerts(out);
 	process(out);
 }
 

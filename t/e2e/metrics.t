@@ -16,7 +16,7 @@ P=$(lab_prefix)
 R1=198.51.100.11:8080 R2=198.51.100.12:8080
 PARSE=$T/tools/promparse.py
 
-plan 26
+plan 28
 lab_up "$P" 2 || bail_out "could not build the lab"
 lab_rs_start "$P" 1 && lab_rs_start "$P" 2 || bail_out "rsd did not start"
 D=$(lab_dir "$P")
@@ -36,8 +36,11 @@ services = (
     real_servers = ( { address = "198.51.100.11"; port = 8080; } ); }
 );
 EOF
+	# one alert sink, for its delivery counters
+	echo "alerts = ( { type = \"nagios\"; command_file = \"$D/nagios.cmd\"; } );"
 }
 conf 127.0.0.1:9580 >"$D/lvsmond.conf"
+: >"$D/nagios.cmd"		# the nagios sink appends; it creates nothing
 
 # scrape [URL]: the body into $D/scrape, its samples as the strict parser
 # reads them into $D/series (empty if it refuses the text), "CODE
@@ -109,6 +112,14 @@ n_ok=$(series 'lvsmon_check_results_total{reason="OK",result="ok",service="web"}
 n_all=$(awk '$1 ~ /^lvsmon_check_results_total\{.*service="web"/ { s += $2 } END { print s + 0 }' "$D/series")
 is "$(series 'lvsmon_check_duration_seconds_count{service="web"}')" "$n_all" \
     "the duration histogram counts every check result ($n_ok ok of $n_all)"
+
+NS='sink="nagios#1",type="nagios"'
+wait_until 10 grep -q ';web;2;' "$D/nagios.cmd"
+scrape >/dev/null
+between "$(series "lvsmon_alerts_sent_total{$NS}")" 1 100 \
+    "lvsmon_alerts_sent_total counts the alarm the nagios sink delivered"
+is "$(series "lvsmon_alert_dead_letters_total{$NS}"):$(series "lvsmon_alert_queued{$NS}")" \
+    "0:0" "no dead letters, nothing waiting"
 
 # Traffic: only rs1 serves; its kernel counters must rise.
 c0=$(series "lvsmon_real_connections_total{$(rs_label $R1)}")
