@@ -14,6 +14,9 @@
 #   bail_out "why"               "Bail out!", exit 255
 #   wait_until SECS CMD...       poll CMD every 50 ms until it succeeds or
 #                                SECS pass; returns CMD's last status
+#   gaps_ok NAME INTERVAL SLACK  times in ms on stdin (one per check): one
+#                                test, "the loop kept NAME's checks on time"
+#                                (see the function for the rule)
 #
 # The exit status is the number of failed tests (max 254), as prove
 # expects; a plan that was not met counts as a failure too.
@@ -204,3 +207,46 @@ _t_on_exit()
 trap _t_on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# gaps_ok NAME INTERVAL SLACK < TIMES: the times (ms, one per check, in
+# order) must show that nothing blocked the loop.  The scheduler runs at a
+# fixed rate, so check i is due at t0 + i x INTERVAL; a check's lateness is
+# its offset from that grid less the median offset (t0 is unknown).  All
+# must be within 3 x SLACK and all but 5% (at least one may) within SLACK,
+# the jitter target.  What the tests guard against (a hung plugin, alert
+# receiver, check or snmpd stalling the loop) stalls it for its whole
+# timeout, 350 ms and more, and a skipped run shifts every later one by a
+# whole interval; one late wake-up of a busy 2-core machine under ASan does
+# not fail the test.  Give it TIMES by redirection, not a pipe: a pipe would
+# run it in a subshell and lose the test count.
+gaps_ok()
+{
+	local name=$1 iv=$2 slack=$3 n min max soft hard
+	read -r n min max soft hard <<<"$(awk -v iv="$iv" -v s="$slack" '
+		NF > 0 { k = n + 0; t[k] = $1; o[k] = $1 - k * iv; n = k + 1 }
+		END {
+			if (n < 2) { print n, 0, 0, 0, 0; exit }
+			for (i = 0; i < n; i++) c[i] = o[i]
+			for (i = 1; i < n; i++)		# insertion sort: n is small
+				for (j = i; j > 0 && c[j - 1] > c[j]; j--) {
+					x = c[j]; c[j] = c[j - 1]; c[j - 1] = x
+				}
+			med = c[int(n / 2)]
+			for (i = 0; i < n; i++) {
+				d = o[i] - med; if (d < 0) d = -d
+				if (d > s) soft++
+				if (d > 3 * s) hard++
+				if (i > 0) {
+					g = t[i] - t[i - 1]
+					if (min == "" || g < min) min = g
+					if (g > max) max = g
+				}
+			}
+			print n, min + 0, max + 0, soft + 0, hard + 0
+		}')"
+	note "$name: $n checks, gaps $min..$max ms; off the ${iv} ms grid by\
+ more than $slack ms: $soft, more than $((3 * slack)) ms: $hard"
+	ok $(( n >= 6 && hard == 0 && (soft <= 1 || soft * 20 <= n) ? 0 : 1 )) \
+	    "$name: all $n on the ${iv} ms grid within $((3 * slack)) ms, all" \
+	    "but one or 5% within $slack ms: nothing blocked the loop"
+}

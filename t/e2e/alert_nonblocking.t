@@ -88,19 +88,8 @@ enough()
 }
 wait_until 20 enough
 ok $? "rs1 and rs2 each saw more than $SAMPLES checks meanwhile"
-intervals()
-{
-	health_since "$1" | awk 'NR > 1 { d = $1 - p
-		if (min == "" || d < min) min = d
-		if (d > max) max = d; n++ }
-		{ p = $1 } END { print min, max, n }'
-}
-lo=$((INTERVAL_MS - SLACK_MS)) hi=$((INTERVAL_MS + SLACK_MS))
 for i in 1 2; do
-	read -r min max n <<<"$(intervals "$i")"
-	note "rs$i: $n gaps between checks, min $min ms, max $max ms"
-	ok $(( min < lo || max > hi )) \
-	    "rs$i: every gap between its checks is within $lo..$hi ms"
+	gaps_ok "rs$i's checks" "$INTERVAL_MS" "$SLACK_MS" < <(health_since "$i")
 done
 
 # counters NAME: "failed_attempts dead_letters dropped" of sink NAME

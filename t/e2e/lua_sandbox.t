@@ -176,19 +176,9 @@ enough()
 }
 wait_until 30 enough
 ok $? "rs1 and rs2 each saw more than $SAMPLES checks meanwhile"
-intervals()
-{
-	health_since "$1" | awk 'NR > 1 { d = $1 - p
-		if (min == "" || d < min) min = d
-		if (d > max) max = d; n++ }
-		{ p = $1 } END { print min, max, n }'
-}
-lo=$((INTERVAL_MS - SLACK_MS)) hi=$((INTERVAL_MS + SLACK_MS))
 for i in 1 2; do
-	read -r min max n <<<"$(intervals "$i")"
-	note "rs$i: $n intervals between checks, min $min ms, max $max ms"
-	between "$max" "$lo" "$hi" \
-	    "rs$i: with the bad checks running, its longest gap is $lo..$hi ms"
+	gaps_ok "rs$i's checks, with the bad ones running" \
+	    "$INTERVAL_MS" "$SLACK_MS" < <(health_since "$i")
 done
 is "$(lab_field "$P" web "$R1" changes) $(lab_field "$P" web "$R2" changes)" \
     "1 1" "rs1 and rs2 never left up"

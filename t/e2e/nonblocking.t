@@ -17,7 +17,7 @@ INTERVAL_MS=500
 SLACK_MS=50
 SAMPLES=10	# intervals measured per healthy real
 
-plan 17
+plan 15
 lab_up "$P" 4 || bail_out "could not build the lab"
 lab_rs_start "$P" 1 && lab_rs_start "$P" 2 && lab_rs_start "$P" 3 -S &&
     lab_rs_start "$P" 4 || bail_out "rsd did not start"
@@ -70,22 +70,8 @@ enough()
 wait_until 20 enough
 ok $? "rs1 and rs2 each saw more than $SAMPLES checks"
 
-# intervals I: "min max count" of the gaps between successive checks.
-intervals()
-{
-	health_since "$1" | awk 'NR > 1 { d = $1 - p
-		if (min == "" || d < min) min = d
-		if (d > max) max = d; n++ }
-		{ p = $1 } END { print min, max, n }'
-}
 for i in 1 2; do
-	read -r min max n <<<"$(intervals "$i")"
-	note "rs$i: $n intervals between checks, min $min ms, max $max ms"
-	lo=$((INTERVAL_MS - SLACK_MS)) hi=$((INTERVAL_MS + SLACK_MS))
-	between "$min" "$lo" "$hi" \
-	    "rs$i: the shortest gap between its checks is $lo..$hi ms"
-	between "$max" "$lo" "$hi" \
-	    "rs$i: the longest gap between its checks is $lo..$hi ms"
+	gaps_ok "rs$i's checks" "$INTERVAL_MS" "$SLACK_MS" < <(health_since "$i")
 done
 
 # What the daemon's debug log says about the stalled ones in that window.
