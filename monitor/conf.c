@@ -26,6 +26,12 @@ const char *const mon_backend_names[MON_BACKEND__COUNT + 1] = {
 	[MON_BACKEND__COUNT]	= NULL,
 };
 
+const char *const mon_on_remove_names[MON_ON_REMOVE__COUNT + 1] = {
+	[MON_ON_REMOVE_DRAIN]	= "drain",
+	[MON_ON_REMOVE_REMOVE]	= "remove",
+	[MON_ON_REMOVE__COUNT]	= NULL,
+};
+
 static const char *const log_levels[] = { "info", "debug", NULL };
 static const char *const protocols[] = { "tcp", "udp", NULL };
 static const char *const forwards[] = { "nat", "dr", "tun", NULL };
@@ -80,6 +86,12 @@ static const struct mon_directive global_directives[] = {
 	  .offset = offsetof(struct mon_global, log_level),
 	  .enums = log_levels, .ndef = 0 },
 	{ .key = "snmp", .type = MON_D_OTHER },
+	{ .key = "on_remove", .type = MON_D_ENUM,
+	  .offset = offsetof(struct mon_global, on_remove),
+	  .enums = mon_on_remove_names, .ndef = MON_ON_REMOVE_DRAIN },
+	{ .key = "drain_timeout", .type = MON_D_MS,
+	  .offset = offsetof(struct mon_global, drain_timeout_ms),
+	  .min = 0, .max = 86400000, .ndef = 300000 },
 	{ .key = NULL }
 };
 
@@ -90,6 +102,7 @@ struct conf_service {
 	int			 proto;
 	char			*sched;
 	int			 fwd;
+	int			 on_remove;	/* -1: global's */
 };
 
 static const struct mon_directive service_directives[] = {
@@ -108,6 +121,9 @@ static const struct mon_directive service_directives[] = {
 	  .offset = offsetof(struct conf_service, sched), .sdef = "wrr" },
 	{ .key = "forward", .type = MON_D_ENUM, .enums = forwards,
 	  .offset = offsetof(struct conf_service, fwd), .ndef = DIR_FWD_NAT },
+	{ .key = "on_remove", .type = MON_D_ENUM,
+	  .offset = offsetof(struct conf_service, on_remove),
+	  .enums = mon_on_remove_names, .ndef = -1 },
 	{ .key = "check", .type = MON_D_OTHER },
 	{ .key = "real_servers", .type = MON_D_OTHER },
 	MON_ALERT_OVERRIDE_KEYS,
@@ -184,6 +200,109 @@ mon_probe_free(struct probe *p)
 	free(p);
 }
 
+/* One setting, canonically: its type, then its value or its members. */
+static void
+fingerprint_setting(struct probe *p, const config_setting_t *s)
+{
+	char		 buf[64];
+	int		 t = s != NULL ? config_setting_type(s) : 0;
+	const char	*str, *name;
+
+	switch (t) {
+	case 0:
+		probe_fingerprint_mix(p, "", 1);
+		break;
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+	case CONFIG_TYPE_FLOAT:
+		/* 1 and 1.0 are the same number */
+		snprintf(buf, sizeof(buf), "%.17g", t == CONFIG_TYPE_FLOAT ?
+		    config_setting_get_float(s) :
+		    (double)config_setting_get_int64(s));
+		t = CONFIG_TYPE_FLOAT;
+		probe_fingerprint_mix(p, buf, strlen(buf) + 1);
+		break;
+	case CONFIG_TYPE_BOOL:
+		buf[0] = 'b';
+		buf[1] = (char)config_setting_get_bool(s);
+		probe_fingerprint_mix(p, buf, 2);
+		break;
+	case CONFIG_TYPE_STRING:
+		str = config_setting_get_string(s);
+		probe_fingerprint_mix(p, "s", 1);
+		probe_fingerprint_mix(p, str, strlen(str) + 1);
+		break;
+	default:	/* group, list, array: every element, in order */
+		probe_fingerprint_mix(p, &t, sizeof(t));
+		for (int i = 0; i < config_setting_length(s); i++) {
+			const config_setting_t *m = config_setting_get_elem(s,
+			    (unsigned)i);
+
+			name = config_setting_name(m);
+			if (name != NULL)
+				probe_fingerprint_mix(p, name,
+				    strlen(name) + 1);
+			fingerprint_setting(p, m);
+		}
+		probe_fingerprint_mix(p, "}", 1);
+		break;
+	}
+}
+
+/*
+ * What the check of a real is, as a reload compares it: every key of the
+ * type (the common ones first) with the value it took (after defaults and
+ * inheritance: 1 and 1.0 s are the same interval), and the service's name
+ * (messages carry it).  Keys are read through the tables, so spacing,
+ * comments and the order of keys do not matter; a value that changes does.
+ * Groups and lists (MON_D_OTHER) and custom keys: their settings.
+ */
+static void
+fingerprint(struct probe *p, const struct probe_type *t,
+    const config_setting_t *rc, const config_setting_t *sc, const char *svc)
+{
+	const struct mon_directive	*tabs[2] = {
+		mon_probe_common_directives, t->directives };
+	void				*bases[2] = { p, p->conf };
+
+	p->fingerprint = 0;
+	probe_fingerprint_mix(p, t->name, strlen(t->name) + 1);
+	probe_fingerprint_mix(p, svc, strlen(svc) + 1);
+	for (size_t k = 0; k < 2; k++)
+		for (const struct mon_directive *d = tabs[k];
+		    d != NULL && d->key != NULL; d++) {
+			const config_setting_t	*v = NULL;
+			const char		*f = (const char *)bases[k] +
+						    d->offset;
+			const char		*str;
+
+			probe_fingerprint_mix(p, d->key, strlen(d->key) + 1);
+			switch (d->type) {
+			case MON_D_INT:
+			case MON_D_BOOL:
+			case MON_D_ENUM:
+				probe_fingerprint_mix(p, f, sizeof(int));
+				continue;
+			case MON_D_MS:
+				probe_fingerprint_mix(p, f, sizeof(unsigned));
+				continue;
+			case MON_D_STRING:
+				memcpy(&str, f, sizeof(str));
+				if (str == NULL)
+					str = "";
+				probe_fingerprint_mix(p, str, strlen(str) + 1);
+				continue;
+			default:
+				break;
+			}
+			if (rc != NULL)
+				v = config_setting_get_member(rc, d->key);
+			if (v == NULL && sc != NULL)
+				v = config_setting_get_member(sc, d->key);
+			fingerprint_setting(p, v);
+		}
+}
+
 /*
  * Build the probe of one real from its check block and the service's.
  * *out stays NULL when neither has one (the server is then always up).
@@ -234,6 +353,8 @@ probe_build(struct mon_real *rs, const config_setting_t *rc,
 		sin6->sin6_port = htons(p->port ? p->port : rs->port);
 		p->addrlen = sizeof(*sin6);
 	}
+	fingerprint(p, t, rc, sc, rs->svc != NULL && rs->svc->name != NULL ?
+	    rs->svc->name : "");
 	if (t->configure != NULL && (rc2 = t->configure(cs, p, e)) < 0) {
 		char msg[sizeof(e->msg)];
 
@@ -323,6 +444,8 @@ load_service(struct mon_model *m, struct mon_service *svc,
 	svc->port = (uint16_t)cs.port;
 	svc->proto = cs.proto == 0 ? IPPROTO_TCP : IPPROTO_UDP;
 	svc->fwd = (enum dir_fwd)cs.fwd;
+	svc->on_remove = cs.on_remove >= 0 ? cs.on_remove :
+	    m->global.on_remove;
 	svc->line = (int)config_setting_source_line(sset);
 	snprintf(svc->key, sizeof(svc->key), "%s/", protocols[cs.proto]);
 	mon_addr_key(svc->family, &svc->addr, svc->port,

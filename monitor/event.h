@@ -34,6 +34,11 @@ enum mon_event_type {
 	MON_EV_CHECK,		/* a check run ended: new 1 ok, 0 failed;
 				   old the real's state after it; reason,
 				   msg; masked subscribers only */
+	MON_EV_RELOAD,		/* the model was replaced by a reload: svc
+				   and rs NULL; new 1; msg "+a -r ~c"; while
+				   it is delivered mon_reload_previous()
+				   gives the model being replaced (pointers
+				   into it die after) */
 	MON_EV__COUNT
 };
 

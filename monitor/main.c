@@ -19,6 +19,7 @@
 #include "event.h"
 #include "log.h"
 #include "model.h"
+#include "reload.h"
 #include "sched.h"
 #include "snmp/snmp.h"
 #include "state.h"
@@ -64,6 +65,20 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
+/* SIGHUP: the same as lvsmonctl reload; a bad file changes nothing. */
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct mon_reload_result	res;
+	struct err			e = { "" };
+
+	(void)sig;
+	(void)what;
+	if (mon_reload(arg, &res, &e) < 0)
+		mon_error("lvsmond: reload failed, still running the "
+		    "previous configuration: %s", e.msg);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -73,7 +88,7 @@ main(int argc, char **argv)
 	struct mon_model	 m;
 	struct err		 e = { "" };
 	struct event_base	*base = NULL;
-	struct event		*sigs[2] = { NULL, NULL };
+	struct event		*sigs[3] = { NULL, NULL, NULL };
 
 	while ((ch = getopt(argc, argv, "f:ntdh")) != -1)
 		switch (ch) {
@@ -118,12 +133,15 @@ main(int argc, char **argv)
 	}
 	sigs[0] = evsignal_new(base, SIGTERM, on_signal, base);
 	sigs[1] = evsignal_new(base, SIGINT, on_signal, base);
-	if (sigs[0] == NULL || sigs[1] == NULL ||
-	    evsignal_add(sigs[0], NULL) < 0 || evsignal_add(sigs[1], NULL) < 0) {
+	sigs[2] = evsignal_new(base, SIGHUP, on_hup, &m);
+	if (sigs[0] == NULL || sigs[1] == NULL || sigs[2] == NULL ||
+	    evsignal_add(sigs[0], NULL) < 0 || evsignal_add(sigs[1], NULL) < 0 ||
+	    evsignal_add(sigs[2], NULL) < 0) {
 		mon_error("lvsmond: cannot watch signals");
 		goto out;
 	}
-	if (mon_state_defer_open(&m, base) < 0) {
+	if (mon_state_defer_open(&m, base) < 0 ||
+	    mon_reload_open(&m, base) < 0) {
 		mon_error("lvsmond: out of memory");
 		goto out;
 	}
@@ -143,13 +161,14 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	mon_sched_stop(&m);
+	mon_reload_close();
 	mon_control_close();
 	mon_state_defer_close();
 	snmp_subagent_close();
 	mon_alert_close();
 	mon_apply_close();
 	mon_event_reset();
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < 3; i++)
 		if (sigs[i] != NULL)
 			event_free(sigs[i]);
 	/* plugins and alert scripts cancelled above are still being reaped

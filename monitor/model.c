@@ -16,6 +16,7 @@ mon_model_free(struct mon_model *m)
 		for (size_t j = 0; j < svc->nreals; j++)
 			mon_probe_free(svc->reals[j].probe);
 		free(svc->reals);
+		free(svc->leaving);
 		free(svc->name);
 	}
 	free(m->svcs);
@@ -84,11 +85,20 @@ mon_model_dir_table(const struct mon_model *m, struct dir_table *t)
 		d->port = s->port;
 		snprintf(d->sched, sizeof(d->sched), "%s", s->sched);
 		d->fwd = s->fwd;
-		if ((d->reals = calloc(s->nreals, sizeof(*d->reals))) == NULL) {
+		if ((d->reals = calloc(s->nreals + s->nleaving,
+		    sizeof(*d->reals))) == NULL) {
 			dir_table_free(t);
 			return -ENOMEM;
 		}
-		d->nreals = s->nreals;
+		d->nreals = s->nreals + s->nleaving;
+		/* removed by a reload, draining: no new flows */
+		for (size_t j = 0; j < s->nleaving; j++) {
+			const struct mon_leaving *l = &s->leaving[j];
+
+			d->reals[s->nreals + j] = (struct dir_real){
+			    .id = l->id, .family = l->family,
+			    .addr = l->addr, .port = l->port, .weight = 0 };
+		}
 		for (size_t j = 0; j < s->nreals; j++) {
 			const struct mon_real	*r = &s->reals[j];
 

@@ -62,6 +62,35 @@ struct mon_real {
 	struct dir_real_stats	 stats;		/* kernel counters, as read */
 };
 
+/*
+ * What a reload does with a real that the new file no longer has
+ * (global and service key on_remove; reload.c).
+ */
+enum mon_on_remove {
+	MON_ON_REMOVE_DRAIN = 0,	/* weight 0 until its connections end
+					   (or drain_timeout), then removed */
+	MON_ON_REMOVE_REMOVE,		/* out of the kernel at once */
+	MON_ON_REMOVE__COUNT
+};
+
+/*
+ * A real that a reload removed with on_remove = "drain": still in the
+ * kernel at weight 0 (mon_model_dir_table lists it) until the kernel
+ * reports no connection for it or `until` passes.  Not a struct mon_real:
+ * no check, no state, no SNMP row; only the kernel still knows it.
+ * Owner: its service; reload.c adds and removes them.
+ */
+struct mon_leaving {
+	uint32_t		 id;		/* kept: its conntrack mark */
+	int			 family;
+	union dir_addr		 addr;
+	uint16_t		 port;
+	char			 key[INET6_ADDRSTRLEN + 8];
+	struct timespec		 until;		/* CLOCK_MONOTONIC deadline */
+	struct dir_real_stats	 stats;		/* as read (apply.c) */
+	int			 seen;		/* stats read at least once */
+};
+
 struct mon_service {
 	uint32_t		 id;
 	char			*name;
@@ -76,6 +105,10 @@ struct mon_service {
 	struct mon_real		*reals;		/* owned array */
 	size_t			 nreals;
 	uint64_t		 conns;		/* kernel total (apply.c) */
+	int			 on_remove;	/* enum mon_on_remove, the
+						   service's or global's */
+	struct mon_leaving	*leaving;	/* owned array (reload.c) */
+	size_t			 nleaving;
 
 	/* runtime, written by resource.c only */
 	unsigned		 serving;	/* reals with weight > 0 */
@@ -91,6 +124,7 @@ enum mon_backend {
 	MON_BACKEND__COUNT
 };
 extern const char *const mon_backend_names[MON_BACKEND__COUNT + 1];
+extern const char *const mon_on_remove_names[MON_ON_REMOVE__COUNT + 1];
 
 struct mon_global {
 	int		 backend;		/* enum mon_backend */
@@ -101,6 +135,9 @@ struct mon_global {
 						   master's socket; NULL = no
 						   SNMP subagent */
 	unsigned	 snmp_ping_ms;		/* global.snmp.ping_interval */
+	int		 on_remove;		/* enum mon_on_remove */
+	unsigned	 drain_timeout_ms;	/* longest drain of a removed
+						   real */
 };
 
 struct mon_alerts;

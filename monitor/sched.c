@@ -169,12 +169,50 @@ run_start(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static struct event_base	*sched_base;
+
+int
+mon_sched_arm(struct probe *p, unsigned delay_ms)
+{
+	if (sched_base == NULL)
+		return -EINVAL;
+	p->base = sched_base;
+	p->on_done = on_done;
+	if (p->ev_next == NULL)
+		p->ev_next = evtimer_new(sched_base, run_start, p);
+	if (p->ev_timeout == NULL)
+		p->ev_timeout = evtimer_new(sched_base, on_timeout, p);
+	if (p->ev_next == NULL || p->ev_timeout == NULL)
+		return -ENOMEM;
+	p->planned = ts_add_ms(now_mono(), delay_ms);
+	arm_at(p, p->planned);
+	return 0;
+}
+
+void
+mon_sched_disarm(struct probe *p)
+{
+	if (p == NULL)
+		return;
+	if (p->running) {
+		p->type->cancel(p);
+		p->running = 0;
+		p->run = NULL;
+	}
+	if (p->ev_next != NULL)
+		event_free(p->ev_next);
+	if (p->ev_timeout != NULL)
+		event_free(p->ev_timeout);
+	p->ev_next = p->ev_timeout = NULL;
+}
+
 int
 mon_sched_start(struct mon_model *m, struct event_base *base)
 {
-	struct timespec	now = now_mono();
 	size_t		n = 0, i = 0;
+	int		rc;
 
+	sched_base = base;
 	for (size_t s = 0; s < m->nsvcs; s++)
 		for (size_t r = 0; r < m->svcs[s].nreals; r++)
 			n += m->svcs[s].reals[r].probe != NULL;
@@ -185,16 +223,10 @@ mon_sched_start(struct mon_model *m, struct event_base *base)
 
 			if (p == NULL)
 				continue;
-			p->base = base;
-			p->on_done = on_done;
-			p->ev_next = evtimer_new(base, run_start, p);
-			p->ev_timeout = evtimer_new(base, on_timeout, p);
-			if (p->ev_next == NULL || p->ev_timeout == NULL)
-				return -ENOMEM;
 			/* spread the first runs evenly over one interval */
-			p->planned = ts_add_ms(now, (unsigned)
-			    ((uint64_t)p->interval_ms * i++ / n));
-			arm_at(p, p->planned);
+			if ((rc = mon_sched_arm(p, (unsigned)
+			    ((uint64_t)p->interval_ms * i++ / n))) < 0)
+				return rc;
 		}
 	return 0;
 }
@@ -203,20 +235,6 @@ void
 mon_sched_stop(struct mon_model *m)
 {
 	for (size_t s = 0; s < m->nsvcs; s++)
-		for (size_t r = 0; r < m->svcs[s].nreals; r++) {
-			struct probe *p = m->svcs[s].reals[r].probe;
-
-			if (p == NULL)
-				continue;
-			if (p->running) {
-				p->type->cancel(p);
-				p->running = 0;
-				p->run = NULL;
-			}
-			if (p->ev_next != NULL)
-				event_free(p->ev_next);
-			if (p->ev_timeout != NULL)
-				event_free(p->ev_timeout);
-			p->ev_next = p->ev_timeout = NULL;
-		}
+		for (size_t r = 0; r < m->svcs[s].nreals; r++)
+			mon_sched_disarm(m->svcs[s].reals[r].probe);
 }

@@ -20,4 +20,12 @@ int	mon_sched_start(struct mon_model *m, struct event_base *base);
 /* Cancel running checks and free the timers (before freeing m). */
 void	mon_sched_stop(struct mon_model *m);
 
+/*
+ * One probe (reload): arm its first run delay_ms from now, on the loop
+ * mon_sched_start() was given (-EINVAL before it, -ENOMEM); disarm cancels
+ * a running check and frees its timers (NULL: nothing to do).
+ */
+int	mon_sched_arm(struct probe *p, unsigned delay_ms);
+void	mon_sched_disarm(struct probe *p);
+
 #endif

@@ -1,0 +1,615 @@
+/*
+ * monitor/reload.c - a new config file into the running daemon (see
+ * reload.h for what is kept, restarted, added and removed).
+ *
+ * Steps, each O(services + reals):
+ *   1. parse the file into a fresh model (everything lvsmond -t checks);
+ *   2. index the running model's services, reals and draining reals by key
+ *      in one hash table, and match the new ones against it: ids and
+ *      runtime carried, check kept or restarted, removed reals drained;
+ *   3. one batch to the kernel (apply.c), which may still refuse: then the
+ *      fresh model is thrown away and nothing has changed;
+ *   4. swap the contents, move the kept checks over, emit MON_EV_RELOAD,
+ *      stop and free what is left of the old model, start the new checks.
+ * keepalived pairs old and new checkers in nested loops (130 s at 37,000
+ * reals, its #2318); the hash keeps it linear.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "event.h"
+#include "log.h"
+#include "reload.h"
+#include "resource.h"
+#include "sched.h"
+#include "state.h"
+
+static struct {
+	struct mon_model	*m;
+	struct event		*ev_drain;
+	const struct mon_model	*previous;	/* during MON_EV_RELOAD */
+	uint32_t		 next_svc_id;	/* ids never handed out twice */
+	uint32_t		 next_real_id;	/* in one daemon run */
+} rl;
+
+static const struct timeval	drain_tick = { 1, 0 };
+
+/* ---- the key index ---------------------------------------------------- */
+
+enum ent_kind { ENT_SVC = 1, ENT_REAL, ENT_LEAVING };
+
+struct ent {
+	uint64_t	 h;
+	enum ent_kind	 kind;		/* 0: empty */
+	const char	*skey, *rkey;	/* rkey NULL for a service */
+	void		*obj;		/* mon_service, mon_real, mon_leaving */
+	struct mon_service *match;	/* a service: the new model's */
+	int		 used;		/* matched by the new model */
+};
+
+struct index {
+	struct ent	*e;
+	size_t		 mask;
+};
+
+static uint64_t
+hash_str(uint64_t h, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h * 0x100000001b3ull;
+}
+
+static uint64_t
+hash_key(const char *skey, const char *rkey)
+{
+	uint64_t h = hash_str(0xcbf29ce484222325ull, skey);
+
+	return rkey != NULL ? hash_str(h ^ 0x2f, rkey) : h;
+}
+
+static struct ent *
+index_find(struct index *ix, enum ent_kind kind, const char *skey,
+    const char *rkey)
+{
+	uint64_t	h = hash_key(skey, rkey);
+
+	for (size_t i = h & ix->mask;; i = (i + 1) & ix->mask) {
+		struct ent *e = &ix->e[i];
+
+		if (e->kind == 0)
+			return NULL;
+		if (e->h == h && e->kind == kind &&
+		    strcmp(e->skey, skey) == 0 &&
+		    (rkey == NULL || strcmp(e->rkey, rkey) == 0))
+			return e;
+	}
+}
+
+static void
+index_add(struct index *ix, enum ent_kind kind, const char *skey,
+    const char *rkey, void *obj)
+{
+	uint64_t	h = hash_key(skey, rkey);
+	size_t		i = h & ix->mask;
+
+	while (ix->e[i].kind != 0)
+		i = (i + 1) & ix->mask;
+	ix->e[i] = (struct ent){ .h = h, .kind = kind, .skey = skey,
+	    .rkey = rkey, .obj = obj };
+}
+
+static int
+index_build(struct index *ix, struct mon_model *m)
+{
+	size_t	n = m->nsvcs, cap = 16;
+
+	for (size_t i = 0; i < m->nsvcs; i++)
+		n += m->svcs[i].nreals + m->svcs[i].nleaving;
+	while (cap < 2 * n)
+		cap *= 2;
+	if ((ix->e = calloc(cap, sizeof(*ix->e))) == NULL)
+		return -ENOMEM;
+	ix->mask = cap - 1;
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		struct mon_service *s = &m->svcs[i];
+
+		index_add(ix, ENT_SVC, s->key, NULL, s);
+		for (size_t j = 0; j < s->nreals; j++)
+			index_add(ix, ENT_REAL, s->key, s->reals[j].key,
+			    &s->reals[j]);
+		for (size_t j = 0; j < s->nleaving; j++)
+			index_add(ix, ENT_LEAVING, s->key, s->leaving[j].key,
+			    &s->leaving[j]);
+	}
+	return 0;
+}
+
+/* ---- carrying runtime ------------------------------------------------- */
+
+/*
+ * The runtime of a real that a reload keeps: everything that did not come
+ * from the file.  A runtime field added to struct mon_real (model.h) must
+ * be added here, or every reload silently resets it.  eff_weight is
+ * recomputed by the caller (the configured weight may have changed).
+ */
+static void
+carry_real(struct mon_real *to, const struct mon_real *from)
+{
+	to->id = from->id;
+	to->state = from->state;
+	to->admin = from->admin;
+	to->admin_weight = from->admin_weight;
+	to->check_weight = from->check_weight;
+	to->count = from->count;
+	to->last_reason = from->last_reason;
+	to->last_verdict = from->last_verdict;
+	memcpy(to->last_msg, from->last_msg, sizeof(to->last_msg));
+	to->last_duration_ms = from->last_duration_ms;
+	to->last_change = from->last_change;
+	to->changes = from->changes;
+	to->unknowns = from->unknowns;
+	to->decided = from->decided;
+	to->eff_weight = from->eff_weight;
+	to->kernel_weight = from->kernel_weight;
+	to->stats = from->stats;
+}
+
+/* The same for a service (what resource.c and apply.c wrote). */
+static void
+carry_service(struct mon_service *to, const struct mon_service *from)
+{
+	to->id = from->id;
+	to->conns = from->conns;
+	to->quorum_ok = from->quorum_ok;
+}
+
+static int
+same_check(const struct probe *a, const struct probe *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return a->type == b->type && a->fingerprint == b->fingerprint;
+}
+
+static struct timespec
+mono_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts;
+}
+
+static unsigned
+us_since(struct timespec t0)
+{
+	struct timespec	now = mono_now();
+
+	return (unsigned)((now.tv_sec - t0.tv_sec) * 1000000 +
+	    (now.tv_nsec - t0.tv_nsec) / 1000);
+}
+
+static int
+leaving_add(struct mon_service *s, const struct mon_real *rs,
+    const struct mon_leaving *was, unsigned timeout_ms)
+{
+	struct mon_leaving	*n, *l;
+
+	if ((n = realloc(s->leaving, (s->nleaving + 1) * sizeof(*n))) == NULL)
+		return -ENOMEM;
+	s->leaving = n;
+	l = &n[s->nleaving++];
+	if (was != NULL) {
+		*l = *was;
+		return 0;
+	}
+	memset(l, 0, sizeof(*l));
+	l->id = rs->id;
+	l->family = rs->family;
+	l->addr = rs->addr;
+	l->port = rs->port;
+	memcpy(l->key, rs->key, sizeof(l->key));
+	l->stats = rs->stats;
+	l->until = mono_now();
+	l->until.tv_sec += timeout_ms / 1000;
+	l->until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (l->until.tv_nsec >= 1000000000) {
+		l->until.tv_sec++;
+		l->until.tv_nsec -= 1000000000;
+	}
+	return 0;
+}
+
+/* Highest ids in use (reals draining included): new ones go above. */
+static void
+id_marks(const struct mon_model *m)
+{
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		const struct mon_service *s = &m->svcs[i];
+
+		if (s->id >= rl.next_svc_id)
+			rl.next_svc_id = s->id + 1;
+		for (size_t j = 0; j < s->nreals; j++)
+			if (s->reals[j].id >= rl.next_real_id)
+				rl.next_real_id = s->reals[j].id + 1;
+		for (size_t j = 0; j < s->nleaving; j++)
+			if (s->leaving[j].id >= rl.next_real_id)
+				rl.next_real_id = s->leaving[j].id + 1;
+	}
+}
+
+/*
+ * Match n against the running m: ids, runtime, which checks stay (move[k]
+ * = the old real whose probe the k-th real of n takes over, in n's real
+ * order), which reals drain.  Touches nothing of m.
+ */
+static int
+match(struct mon_model *m, struct mon_model *n, struct mon_real **move,
+    struct mon_reload_result *res, struct err *e)
+{
+	struct index	ix = { 0 };
+	size_t		k = 0;
+	int		rc;
+
+	if ((rc = index_build(&ix, m)) < 0)
+		return err_set(e, rc, "out of memory");
+	id_marks(m);
+	for (size_t i = 0; i < n->nsvcs; i++) {
+		struct mon_service	*s = &n->svcs[i];
+		struct ent		*se = index_find(&ix, ENT_SVC, s->key,
+					    NULL);
+
+		if (se != NULL) {
+			se->used = 1;
+			se->match = s;
+			carry_service(s, se->obj);
+		} else {
+			res->svcs_added++;
+			s->id = rl.next_svc_id++;
+		}
+		for (size_t j = 0; j < s->nreals; j++, k++) {
+			struct mon_real	*rs = &s->reals[j];
+			struct ent	*re = NULL;
+			struct mon_real	*old;
+
+			move[k] = NULL;
+			if (se != NULL)
+				re = index_find(&ix, ENT_REAL, s->key,
+				    rs->key);
+			if (re == NULL) {
+				struct ent *le = se == NULL ? NULL :
+				    index_find(&ix, ENT_LEAVING, s->key,
+				    rs->key);
+
+				/* back before it had drained: its mark */
+				if (le != NULL) {
+					le->used = 1;
+					rs->id = ((struct mon_leaving *)
+					    le->obj)->id;
+				} else
+					rs->id = rl.next_real_id++;
+				res->added++;
+				continue;
+			}
+			re->used = 1;
+			old = re->obj;
+			carry_real(rs, old);
+			if (same_check(old->probe, rs->probe)) {
+				move[k] = old;
+				res->kept_checks += rs->probe != NULL;
+			} else {
+				/* a new check: its own rise/fall count */
+				rs->count = 0;
+				res->restarted_checks += rs->probe != NULL;
+			}
+			if (old->weight != rs->weight ||
+			    !same_check(old->probe, rs->probe))
+				res->changed++;
+			rs->eff_weight = mon_rs_weight(rs);
+		}
+	}
+	if (rl.next_real_id > DIR_ID_MAX + 1) {
+		free(ix.e);
+		return err_set(e, -ERANGE, "%s: real server ids exhausted "
+		    "(more than %u given out since start)", m->file,
+		    DIR_ID_MAX);
+	}
+
+	/* what the new file lost: drained in its service, if it stays */
+	for (size_t i = 0; i <= ix.mask; i++) {
+		struct ent		*x = &ix.e[i];
+		struct mon_service	*ns;
+
+		if (x->kind == 0 || x->used || x->kind == ENT_SVC)
+			continue;
+		if (x->kind == ENT_REAL)
+			res->removed++;
+		ns = index_find(&ix, ENT_SVC, x->skey, NULL)->match;
+		if (ns == NULL || ns->on_remove != MON_ON_REMOVE_DRAIN)
+			continue;
+		if ((rc = leaving_add(ns, x->obj, x->kind == ENT_LEAVING ?
+		    x->obj : NULL, n->global.drain_timeout_ms)) < 0) {
+			free(ix.e);
+			return err_set(e, rc, "out of memory");
+		}
+		res->draining++;
+	}
+	for (size_t i = 0; i <= ix.mask; i++)
+		if (ix.e[i].kind == ENT_SVC && !ix.e[i].used)
+			res->svcs_removed++;
+	free(ix.e);
+	return 0;
+}
+
+/* ---- globals ---------------------------------------------------------- */
+
+static int
+str_differs(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+static void
+swap_str(char **a, char **b)
+{
+	char	*t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * What the running daemon cannot change (its packet core, its sockets,
+ * its state file): the old value stays in n and the log says a restart is
+ * needed.  The rest of global applies.
+ */
+static void
+globals(struct mon_model *m, struct mon_model *n)
+{
+	struct mon_global	*o = &m->global, *g = &n->global;
+
+	if (o->backend != g->backend) {
+		mon_warn("lvsmond: reload: global.backend changed to \"%s\": "
+		    "needs a restart (still \"%s\")",
+		    mon_backend_names[g->backend],
+		    mon_backend_names[o->backend]);
+		g->backend = o->backend;
+	}
+	if (str_differs(o->control_socket, g->control_socket)) {
+		mon_warn("lvsmond: reload: global.control_socket changed: "
+		    "needs a restart (still %s)", o->control_socket);
+		swap_str(&o->control_socket, &g->control_socket);
+	}
+	if (str_differs(o->state_file, g->state_file)) {
+		mon_warn("lvsmond: reload: global.state_file changed: needs "
+		    "a restart (still %s)", o->state_file);
+		swap_str(&o->state_file, &g->state_file);
+	}
+	if (str_differs(o->snmp_agentx, g->snmp_agentx) ||
+	    o->snmp_ping_ms != g->snmp_ping_ms) {
+		mon_warn("lvsmond: reload: global.snmp changed: needs a "
+		    "restart");
+		swap_str(&o->snmp_agentx, &g->snmp_agentx);
+		g->snmp_ping_ms = o->snmp_ping_ms;
+	}
+	if (o->log_level != g->log_level)
+		mon_log_level(g->log_level == 1 ? LOG_DEBUG : LOG_INFO);
+}
+
+/* ---- reload ----------------------------------------------------------- */
+
+const struct mon_model *
+mon_reload_previous(void)
+{
+	return rl.previous;
+}
+
+static void	drain_arm(void);
+
+int
+mon_reload(struct mon_model *m, struct mon_reload_result *res,
+    struct err *e)
+{
+	struct mon_model	 n, old;
+	struct mon_real		**move = NULL;
+	struct mon_apply_result	 ar;
+	struct mon_event	 ev = { .type = MON_EV_RELOAD };
+	struct timespec		 t0 = mono_now(), t;
+	size_t			 nreals, k, nstart = 0, i_start = 0;
+	char			*file;
+	int			 rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((file = strdup(m->file)) == NULL)
+		return err_set(e, -ENOMEM, "out of memory");
+	rc = mon_model_load(&n, file, e);
+	free(file);
+	if (rc < 0)
+		return rc;
+	res->parse_us = us_since(t0);
+	t = mono_now();
+	nreals = mon_model_nreals(&n);
+	if ((move = calloc(nreals + 1, sizeof(*move))) == NULL) {
+		rc = err_set(e, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = match(m, &n, move, res, e)) < 0)
+		goto fail;
+	globals(m, &n);
+	res->diff_us = us_since(t);
+
+	t = mono_now();
+	if ((rc = mon_apply_reload(m, &n, &ar, e)) < 0) {
+		err_prefix(e, "%s: the packet core refused the new table",
+		    m->file);
+		goto fail;
+	}
+	res->kernel_us = us_since(t);
+	res->kernel_changes = ar.changes;
+	res->synced = ar.synced;
+
+	/* from here on nothing fails: the new model runs */
+	old = *m;
+	*m = n;
+	k = 0;
+	for (size_t i = 0; i < m->nsvcs; i++)
+		for (size_t j = 0; j < m->svcs[i].nreals; j++, k++) {
+			struct mon_real	*rs = &m->svcs[i].reals[j];
+
+			if (move[k] == NULL) {
+				nstart += rs->probe != NULL;
+				continue;
+			}
+			/* the running check moves; the one just parsed
+			   (the same settings) was never started */
+			mon_probe_free(rs->probe);
+			rs->probe = move[k]->probe;
+			move[k]->probe = NULL;
+			if (rs->probe != NULL)
+				rs->probe->rs = rs;
+		}
+
+	res->nsvcs = m->nsvcs;
+	res->nreals = nreals;
+	snprintf(res->summary, sizeof(res->summary), "%zu services, %zu "
+	    "reals, +%zu -%zu ~%zu", m->nsvcs, nreals, res->added,
+	    res->removed, res->changed);
+	rl.previous = &old;
+	ev.new = 1;
+	ev.msg = res->summary;
+	mon_event_emit(&ev);
+	rl.previous = NULL;
+
+	for (size_t i = 0; i < old.nsvcs; i++)
+		for (size_t j = 0; j < old.svcs[i].nreals; j++)
+			mon_sched_disarm(old.svcs[i].reals[j].probe);
+	mon_model_free(&old);
+
+	/* new and changed checks: spread over their first interval */
+	for (size_t i = 0, kk = 0; i < m->nsvcs; i++)
+		for (size_t j = 0; j < m->svcs[i].nreals; j++, kk++) {
+			struct mon_real	*rs = &m->svcs[i].reals[j];
+			struct probe	*p = rs->probe;
+
+			if (p == NULL && rs->state != MON_RS_UP)
+				mon_rs_set_state(rs, MON_RS_UP, CHK_R_NONE,
+				    "no check after reload");
+			if (p == NULL || move[kk] != NULL)
+				continue;
+			if (mon_sched_arm(p, (unsigned)((uint64_t)
+			    p->interval_ms * i_start++ / nstart)) < 0)
+				mon_error("real %s/%s: cannot start its check "
+				    "(out of memory)", rs->svc->name,
+				    rs->key);
+		}
+	for (size_t i = 0; i < m->nsvcs; i++)
+		mon_svc_quorum(&m->svcs[i], 0);
+	free(move);
+	mon_state_dirty(m);
+	drain_arm();
+	res->total_us = us_since(t0);
+	mon_info("lvsmond: reloaded %s: %s; checks kept %zu, restarted or "
+	    "new %zu; draining %zu; kernel: %s %zu (parse %.1f ms, diff "
+	    "%.1f ms, kernel %.1f ms, total %.1f ms)", m->file, res->summary,
+	    res->kept_checks, nstart, res->draining,
+	    res->synced ? "sync" : "weights", res->kernel_changes,
+	    res->parse_us / 1000.0, res->diff_us / 1000.0,
+	    res->kernel_us / 1000.0, res->total_us / 1000.0);
+	return 0;
+fail:
+	free(move);
+	mon_model_free(&n);
+	return rc;
+}
+
+/* ---- draining removed reals ------------------------------------------- */
+
+static int
+any_leaving(const struct mon_model *m)
+{
+	for (size_t i = 0; i < m->nsvcs; i++)
+		if (m->svcs[i].nleaving > 0)
+			return 1;
+	return 0;
+}
+
+static void
+drain_arm(void)
+{
+	if (rl.ev_drain != NULL && rl.m != NULL && any_leaving(rl.m) &&
+	    !evtimer_pending(rl.ev_drain, NULL))
+		evtimer_add(rl.ev_drain, &drain_tick);
+}
+
+/*
+ * Once a second while some removed real drains: it leaves the kernel when
+ * the kernel reports no connection on it (IPVS: active and inactive 0; the
+ * nft core keeps established flows in conntrack whatever the table says
+ * and reports 0) or its drain_timeout has passed.
+ */
+static void
+on_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct mon_model	*m = rl.m;
+	struct timespec		 now = mono_now();
+	int			 read_ok, gone = 0;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	read_ok = mon_apply_refresh(m) == 0;
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		struct mon_service	*s = &m->svcs[i];
+		size_t			 w = 0;
+
+		for (size_t j = 0; j < s->nleaving; j++) {
+			struct mon_leaving	*l = &s->leaving[j];
+			int			 idle = read_ok &&
+				    l->stats.active + l->stats.inactive == 0;
+			int			 late = now.tv_sec >
+				    l->until.tv_sec || (now.tv_sec ==
+				    l->until.tv_sec && now.tv_nsec >=
+				    l->until.tv_nsec);
+
+			if (idle || late) {
+				mon_info("real %s/%s: removed by reload: %s, "
+				    "out of the kernel", s->name, l->key,
+				    idle ? "no connections left" :
+				    "drain_timeout passed");
+				gone++;
+				continue;
+			}
+			s->leaving[w++] = *l;
+		}
+		s->nleaving = w;
+	}
+	if (gone > 0)
+		mon_apply_sync();
+	drain_arm();
+}
+
+int
+mon_reload_open(struct mon_model *m, struct event_base *base)
+{
+	rl.m = m;
+	if ((rl.ev_drain = evtimer_new(base, on_drain, NULL)) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+void
+mon_reload_close(void)
+{
+	if (rl.ev_drain != NULL)
+		event_free(rl.ev_drain);
+	rl.ev_drain = NULL;
+	rl.m = NULL;
+}
