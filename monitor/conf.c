@@ -409,9 +409,47 @@ load_real(struct mon_service *svc, struct mon_real *rs,
 	    where, &rs->probe, e);
 }
 
+/*
+ * Services seen so far, by name (which 0) and by key (1): a hash, since a
+ * file of thousands of services is read at every reload.
+ */
+struct seen {
+	struct mon_service	**slot[2];
+	size_t			  mask;
+};
+
+static uint64_t
+seen_hash(const char *s)
+{
+	uint64_t	h = 0xcbf29ce484222325ull;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* Add svc; the earlier service with the same name/key if there is one. */
+static struct mon_service *
+seen_add(struct seen *sn, int which, struct mon_service *svc)
+{
+	const char	*k = which ? svc->key : svc->name;
+
+	for (size_t i = seen_hash(k) & sn->mask;; i = (i + 1) & sn->mask) {
+		struct mon_service *o = sn->slot[which][i];
+
+		if (o == NULL) {
+			sn->slot[which][i] = svc;
+			return NULL;
+		}
+		if (strcmp(which ? o->key : o->name, k) == 0)
+			return o;
+	}
+}
+
 static int
 load_service(struct mon_model *m, struct mon_service *svc,
-    const config_setting_t *sset, uint32_t *next_real_id, struct err *e)
+    const config_setting_t *sset, struct seen *seen, uint32_t *next_real_id,
+    struct err *e)
 {
 	struct conf_service	 cs = { 0 };
 	const config_setting_t	*sc, *reals;
@@ -451,13 +489,15 @@ load_service(struct mon_model *m, struct mon_service *svc,
 	mon_addr_key(svc->family, &svc->addr, svc->port,
 	    svc->key + strlen(svc->key), sizeof(svc->key) - strlen(svc->key));
 
-	for (struct mon_service *o = m->svcs; o < svc; o++) {
-		if (strcmp(o->name, svc->name) == 0) {
+	{
+		struct mon_service *o;
+
+		if ((o = seen_add(seen, 0, svc)) != NULL) {
 			rc = mon_conf_err(e, sset, where, "name", "duplicate "
 			    "service name (first at line %d)", o->line);
 			goto out;
 		}
-		if (strcmp(o->key, svc->key) == 0) {
+		if ((o = seen_add(seen, 1, svc)) != NULL) {
 			rc = mon_conf_err(e, sset, where, NULL, "same address, "
 			    "port and protocol as service %s (line %d)",
 			    o->name, o->line);
@@ -526,6 +566,7 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 	config_t		 cfg;
 	const config_setting_t	*root, *g, *svcs, *snmp;
 	uint32_t		 next_real_id = 1;
+	struct seen		 seen = { { NULL, NULL }, 0 };
 	int			 rc;
 
 	memset(m, 0, sizeof(*m));
@@ -590,15 +631,26 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 		rc = err_set(e, -ENOMEM, "out of memory");
 		goto fail;
 	}
+	seen.mask = 15;
+	while (seen.mask + 1 < 2 * m->nsvcs)
+		seen.mask = seen.mask * 2 + 1;
+	if ((seen.slot[0] = calloc(seen.mask + 1, sizeof(void *))) == NULL ||
+	    (seen.slot[1] = calloc(seen.mask + 1, sizeof(void *))) == NULL) {
+		rc = err_set(e, -ENOMEM, "out of memory");
+		goto fail;
+	}
 	for (size_t i = 0; i < m->nsvcs; i++) {
 		m->svcs[i].id = (uint32_t)i + 1;
 		if ((rc = load_service(m, &m->svcs[i],
-		    config_setting_get_elem(svcs, (unsigned)i), &next_real_id,
-		    e)) < 0) {
+		    config_setting_get_elem(svcs, (unsigned)i), &seen,
+		    &next_real_id, e)) < 0) {
 			m->nsvcs = i + 1;
 			goto fail;
 		}
 	}
+	free(seen.slot[0]);
+	free(seen.slot[1]);
+	seen.slot[0] = seen.slot[1] = NULL;
 	/* after the services: an alerts entry may name them */
 	if ((rc = mon_alerts_load(m, root, service_directives,
 	    real_directives, e)) < 0)
@@ -606,6 +658,8 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 	config_destroy(&cfg);
 	return 0;
 fail:
+	free(seen.slot[0]);
+	free(seen.slot[1]);
 	config_destroy(&cfg);
 	mon_model_free(m);
 	return rc;

@@ -252,7 +252,7 @@ cmd_reload(struct client *c, int argc, char **argv, struct evbuffer *out,
 	evbuffer_add_printf(out, "reloaded: %s; checks kept %zu, restarted "
 	    "or new %zu; draining %zu; kernel: %s (%zu weight changes) in "
 	    "%.1f ms\n", res.summary, res.kept_checks,
-	    res.restarted_checks + res.added, res.draining,
+	    res.started_checks, res.draining,
 	    res.synced ? "sync" : "weights only", res.kernel_changes,
 	    res.total_us / 1000.0);
 	return 0;

@@ -83,6 +83,7 @@ int
 main(int argc, char **argv)
 {
 	const char		*file = DEFAULT_CONF;
+	char			*abs = NULL;
 	int			 foreground = 0, test = 0, debug = 0, ch;
 	int			 rc = 1;
 	struct mon_model	 m;
@@ -112,6 +113,11 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	/* daemon() moves to /: a reload must still find a relative file */
+	if ((abs = realpath(file, NULL)) != NULL) {
+		free(m.file);
+		m.file = abs;
+	}
 	if (!foreground && daemon(0, 0) < 0) {
 		fprintf(stderr, "lvsmond: daemon: %s\n", strerror(errno));
 		mon_model_free(&m);

@@ -422,12 +422,13 @@ mon_reload(struct mon_model *m, struct mon_reload_result *res,
 	struct mon_real		**move = NULL;
 	struct mon_apply_result	 ar;
 	struct mon_event	 ev = { .type = MON_EV_RELOAD };
-	struct timespec		 t0 = mono_now(), t;
+	struct timespec		 t0 = mono_now(), t, c0;
 	size_t			 nreals, k, nstart = 0, i_start = 0;
 	char			*file;
 	int			 rc;
 
 	memset(res, 0, sizeof(*res));
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	if ((file = strdup(m->file)) == NULL)
 		return err_set(e, -ENOMEM, "out of memory");
 	rc = mon_model_load(&n, file, e);
@@ -513,16 +514,21 @@ mon_reload(struct mon_model *m, struct mon_reload_result *res,
 	for (size_t i = 0; i < m->nsvcs; i++)
 		mon_svc_quorum(&m->svcs[i], 0);
 	free(move);
+	res->started_checks = nstart;
 	mon_state_dirty(m);
 	drain_arm();
 	res->total_us = us_since(t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	res->cpu_us = (unsigned)((t.tv_sec - c0.tv_sec) * 1000000 +
+	    (t.tv_nsec - c0.tv_nsec) / 1000);
 	mon_info("lvsmond: reloaded %s: %s; checks kept %zu, restarted or "
 	    "new %zu; draining %zu; kernel: %s %zu (parse %.1f ms, diff "
-	    "%.1f ms, kernel %.1f ms, total %.1f ms)", m->file, res->summary,
-	    res->kept_checks, nstart, res->draining,
+	    "%.1f ms, kernel %.1f ms, total %.1f ms, cpu %.1f ms)", m->file,
+	    res->summary, res->kept_checks, nstart, res->draining,
 	    res->synced ? "sync" : "weights", res->kernel_changes,
 	    res->parse_us / 1000.0, res->diff_us / 1000.0,
-	    res->kernel_us / 1000.0, res->total_us / 1000.0);
+	    res->kernel_us / 1000.0, res->total_us / 1000.0,
+	    res->cpu_us / 1000.0);
 	return 0;
 fail:
 	free(move);

@@ -34,10 +34,12 @@ struct mon_reload_result {
 	size_t		added, removed, changed; /* reals */
 	size_t		svcs_added, svcs_removed;
 	size_t		kept_checks, restarted_checks;
+	size_t		started_checks;		/* restarted + new reals' */
 	size_t		draining;		/* removed, still in the kernel */
 	size_t		kernel_changes;		/* weights sent (no sync) */
 	int		synced;			/* 1: the kernel got a sync */
 	unsigned	parse_us, diff_us, kernel_us, total_us;
+	unsigned	cpu_us;			/* the daemon's CPU time in all */
 	char		summary[160];		/* "+a -r ~c" and the rest */
 };
 
