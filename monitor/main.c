@@ -65,7 +65,11 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
-/* SIGHUP: the same as lvsmonctl reload; a bad file changes nothing. */
+/*
+ * SIGHUP: the same as lvsmonctl reload; a bad file changes nothing.
+ * (sd_notify RELOADING=1 before and READY=1 after mon_reload() belong
+ * here and in control.c's cmd_reload, with the sd_notify work.)
+ */
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
