@@ -15,7 +15,7 @@
 
 CC	?= cc
 PKGS	 = libevent libconfig libnftnl libmnl libnl-genl-3.0 libnl-route-3.0 \
-	   json-c libpcre2-8 lua5.4 openssl
+	   json-c libpcre2-8 lua5.4 openssl libcap-ng
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter
 CSTD	 = -std=c11 -D_GNU_SOURCE
@@ -94,21 +94,32 @@ san:
 DEB_PKGS = gcc make pkg-config libc6-dev libevent-dev libconfig-dev \
 	   libnftnl-dev libmnl-dev libnl-3-dev libnl-genl-3-dev \
 	   libnl-route-3-dev libjson-c-dev libpcre2-dev libcmocka-dev \
-	   libsnmp-dev liblua5.4-dev nftables iproute2 conntrack \
+	   libsnmp-dev liblua5.4-dev libcap-ng-dev nftables iproute2 conntrack \
 	   snmpd snmp snmptrapd smitools \
 	   redis-server redis-tools memcached postgresql openssl \
-	   monitoring-plugins-basic dnsmasq-base \
+	   monitoring-plugins-basic dnsmasq-base chrony freeradius \
+	   openssh-server \
 	   qemu-system-x86 busybox-static ipvsadm cpio xz-utils kmod \
-	   prometheus-alertmanager python3-aiosmtpd \
+	   prometheus-alertmanager prometheus python3-aiosmtpd nsca nsca-client \
 	   perl curl python3 procps psmisc
+# The packages' own services (snmpd, chrony, freeradius, nsca, sshd...) are
+# not started by the install: the tests start private instances, and a
+# system chronyd must not appear on a machine because its tests ran.
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		export DEBIAN_FRONTEND=noninteractive; \
+		prc=""; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			prc=/usr/sbin/policy-rc.d; \
+			printf '#!/bin/sh\nexit 101\n' >$$prc; chmod 755 $$prc; \
+		fi; \
 		apt-get update -q >/dev/null && \
-		apt-get install -y -q --no-install-recommends $$missing >/dev/null; \
+		apt-get install -y -q --no-install-recommends $$missing \
+		    >/dev/null; rc=$$?; \
+		[ -z "$$prc" ] || rm -f $$prc; \
+		exit $$rc; \
 	fi
 
 deps-check:

@@ -43,6 +43,10 @@ struct chk_spawn {
 	struct event		*ev_pid;
 	struct event		*ev_timer;
 	struct spawn_stream	 st[2];		/* stdout, stderr */
+	int			 in_fd;		/* stdin's write end; -1 */
+	struct event		*ev_in;
+	char			*in;		/* what is left to write */
+	size_t			 in_off, in_len;
 	unsigned		 timeout_ms, grace_ms;
 	int			 term_sent;
 	int			 timed_out;
@@ -145,8 +149,45 @@ spawn_stream_event(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+spawn_in_close(struct chk_spawn *s)
+{
+	if (s->ev_in != NULL)
+		event_free(s->ev_in);
+	if (s->in_fd >= 0)
+		close(s->in_fd);
+	s->ev_in = NULL;
+	s->in_fd = -1;
+	free(s->in);
+	s->in = NULL;
+}
+
+/* Write what the pipe takes; EOF (close) once all is written or the child
+   stopped reading (EPIPE: SIGPIPE is the daemon's to ignore). */
+static void
+spawn_in_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct chk_spawn	*s = arg;
+	ssize_t			 n;
+
+	(void)fd;
+	(void)what;
+	while (s->in_off < s->in_len) {
+		n = write(s->in_fd, s->in + s->in_off, s->in_len - s->in_off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;		/* the persistent event comes back */
+		if (n <= 0)
+			break;
+		s->in_off += (size_t)n;
+	}
+	spawn_in_close(s);
+}
+
+static void
 spawn_free(struct chk_spawn *s)
 {
+	spawn_in_close(s);
 	for (int i = 0; i < 2; i++) {
 		spawn_stream_close(&s->st[i]);
 		free(s->st[i].buf);
@@ -265,8 +306,8 @@ spawn_env(char *const *extra, int clear)
 
 /* posix_spawn with the pipes, the process group and default signals. */
 static int
-spawn_exec(struct chk_spawn *s, const struct chk_spawn_opts *o, int out[2],
-    int err[2])
+spawn_exec(struct chk_spawn *s, const struct chk_spawn_opts *o, int in[2],
+    int out[2], int err[2])
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 at;
@@ -287,7 +328,9 @@ spawn_exec(struct chk_spawn *s, const struct chk_spawn_opts *o, int out[2],
 	}
 	sigemptyset(&none);
 	sigfillset(&all);
-	if ((rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
+	if ((rc = in[0] >= 0 ?
+	    posix_spawn_file_actions_adddup2(&fa, in[0], 0) :
+	    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
 	    O_RDONLY, 0)) != 0 ||
 	    (rc = posix_spawn_file_actions_adddup2(&fa, out[1], 1)) != 0 ||
 	    (rc = posix_spawn_file_actions_adddup2(&fa, err[1], 2)) != 0 ||
@@ -325,6 +368,7 @@ chk_spawn_start(struct event_base *base, const struct chk_spawn_opts *o,
     chk_spawn_cb *cb, void *arg, struct chk_spawn **sp)
 {
 	struct chk_spawn	*s;
+	int			 in[2] = { -1, -1 };
 	int			 out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int			 rc, status;
 	struct timeval		 tv;
@@ -338,6 +382,7 @@ chk_spawn_start(struct event_base *base, const struct chk_spawn_opts *o,
 		return -ENOMEM;
 	s->base = base;
 	s->pidfd = -1;
+	s->in_fd = -1;
 	s->cb = cb;
 	s->arg = arg;
 	s->timeout_ms = o->timeout_ms;
@@ -357,14 +402,31 @@ chk_spawn_start(struct event_base *base, const struct chk_spawn_opts *o,
 		rc = -errno;
 		goto fail;
 	}
+	if (o->in != NULL) {
+		if ((s->in = malloc(o->in_len ? o->in_len : 1)) == NULL) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		memcpy(s->in, o->in, o->in_len);
+		s->in_len = o->in_len;
+		if (pipe2(in, O_CLOEXEC) < 0 ||
+		    fcntl(in[1], F_SETFL, O_NONBLOCK) < 0) {
+			rc = -errno;
+			goto fail;
+		}
+	}
 	/* A bigger pipe: a chatty child is drained in fewer wakeups (the
 	   default 64 KiB; refused above pipe-max-size, which is fine). */
 	(void)fcntl(out[0], F_SETPIPE_SZ, 1 << 20);
 	clock_gettime(CLOCK_MONOTONIC, &s->t0);
-	if ((rc = spawn_exec(s, o, out, err)) < 0)
+	if ((rc = spawn_exec(s, o, in, out, err)) < 0)
 		goto fail;
 	close(out[1]);
 	close(err[1]);
+	if (in[0] >= 0)
+		close(in[0]);
+	s->in_fd = in[1];
+	in[0] = in[1] = -1;
 	s->st[0].fd = out[0];
 	s->st[1].fd = err[0];
 	out[0] = out[1] = err[0] = err[1] = -1;
@@ -384,6 +446,10 @@ chk_spawn_start(struct event_base *base, const struct chk_spawn_opts *o,
 		    &s->st[i])) == NULL ||
 		    event_add(s->st[i].ev, NULL) < 0)
 			goto kill;
+	if (s->in_fd >= 0 && ((s->ev_in = event_new(base, s->in_fd,
+	    EV_WRITE | EV_PERSIST, spawn_in_event, s)) == NULL ||
+	    event_add(s->ev_in, NULL) < 0))
+		goto kill;
 	if (s->timeout_ms > 0) {
 		tv.tv_sec = s->timeout_ms / 1000;
 		tv.tv_usec = (s->timeout_ms % 1000) * 1000;
@@ -400,6 +466,7 @@ kill:
 	while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
 		;
 fail:
+	spawn_close_pair(in);
 	spawn_close_pair(out);
 	spawn_close_pair(err);
 	spawn_free(s);

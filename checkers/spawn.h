@@ -10,7 +10,9 @@
  *     everything it started (a plugin's own children), not only itself.
  *   - Signals the daemon ignores or blocks are reset to the default in the
  *     child; every fd of the daemon but 0/1/2 is closed in the child
- *     (stdin is /dev/null).
+ *     (stdin is /dev/null, or a pipe the loop writes opts.in into: a child
+ *     that does not read it never blocks us, a child that exits early
+ *     only cuts it short).
  *   - stdout and stderr are read through non-blocking pipes on the caller's
  *     event_base, each kept up to opts.out_cap bytes; the rest is still read
  *     (so the child never blocks on a full pipe) and dropped, and counted.
@@ -66,6 +68,10 @@ struct chk_spawn_opts {
 	unsigned	  timeout_ms;	/* 0: no timeout */
 	unsigned	  kill_grace_ms; /* 0: CHK_SPAWN_GRACE_MS */
 	size_t		  out_cap;	/* per stream; 0: CHK_SPAWN_OUT_CAP */
+	const char	 *in;		/* stdin's bytes (copied), written
+					   through a non-blocking pipe, then
+					   EOF; NULL: stdin is /dev/null */
+	size_t		  in_len;
 };
 
 struct chk_spawn_result {

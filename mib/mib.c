@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "monitor/alert.h"
 #include "monitor/apply.h"
 #include "monitor/log.h"
 #include "snmp/notify.h"
@@ -60,8 +61,8 @@ mib_timestamp(const struct timespec *rt)
 	return (uint64_t)age >= up ? 0 : up - (u_long)age;
 }
 
-static void
-set_date(netsnmp_variable_list *vb, const struct timespec *rt)
+void
+mib_set_date(netsnmp_variable_list *vb, const struct timespec *rt)
 {
 	struct tm	tm;
 	u_char		d[11];
@@ -155,7 +156,7 @@ mib_real_value(const struct mib_real *mr, unsigned col,
 	case 15: mib_set_int(vb, ASN_GAUGE, rs->last_duration_ms); break;
 	case 16: mib_set_int(vb, ASN_TIMETICKS,
 		    (long)mib_timestamp(&rs->last_change)); break;
-	case 17: set_date(vb, &rs->last_change); break;
+	case 17: mib_set_date(vb, &rs->last_change); break;
 	case 18: mib_set_int(vb, ASN_COUNTER,
 		    (long)(rs->changes & 0xffffffffu)); break;
 	case 19: mib_set_c64(vb, rs->stats.conns); break;
@@ -589,6 +590,9 @@ on_event(const struct mon_event *ev, void *arg)
 	}
 	if (ev->type == MON_EV_STATE && ev->rs != NULL)
 		mib_real_row(ev->rs)->prev_state = (int)ev->old;
+	/* an snmp alert sink sends the policy's lvsmonAlarm instead */
+	if (mon_alerts_has(mib.m->alerts, "snmp"))
+		return;
 	if ((ev->type == MON_EV_STATE && ev->rs != NULL) ||
 	    (ev->type == MON_EV_QUORUM && ev->svc != NULL)) {
 		if ((vars = mib_notification(ev)) != NULL)

@@ -55,6 +55,10 @@ void	mib_close(void);
  */
 struct variable_list *mib_notification(const struct mon_event *ev);
 
+/* lvsmonAlarm for an alarm of the alert policy (mib/alarm.c). */
+struct mon_alert;
+struct variable_list *mib_alarm_notification(const struct mon_alert *a);
+
 /* lvsmonDirectorRoleChange, built the same way (role numbers of the MIB). */
 struct variable_list *mib_role_notification(int from, int to);
 

@@ -63,6 +63,9 @@ struct mib_state {
 	u_long			 role_ticks;	/* sysUpTime at the change */
 };
 
+/* A DateAndTime of 11 octets, UTC. */
+void	mib_set_date(netsnmp_variable_list *vb, const struct timespec *rt);
+
 extern struct mib_state mib;
 
 /* Read the kernel counters if the cached ones are a second old or more,

@@ -60,6 +60,7 @@ extern const struct mon_alert_sink_type mon_alert_exec;
 extern const struct mon_alert_sink_type mon_alert_webhook;
 extern const struct mon_alert_sink_type mon_alert_mail;
 extern const struct mon_alert_sink_type mon_alert_nagios;
+extern const struct mon_alert_sink_type mon_alert_snmp;
 
 /* Every sink type, once.  Adding a sink = one file + one row. */
 const struct mon_alert_sink_type *const mon_alert_types[] = {
@@ -68,6 +69,7 @@ const struct mon_alert_sink_type *const mon_alert_types[] = {
 	&mon_alert_webhook,
 	&mon_alert_mail,
 	&mon_alert_nagios,
+	&mon_alert_snmp,
 	NULL
 };
 
@@ -474,6 +476,9 @@ load_sink(struct mon_model *m, struct sink_conf *sc,
 		return mon_conf_err(e, ts, where, "type",
 		    "unknown sink \"%s\" (one of %s)", tname, list);
 	snprintf(where, sizeof(where), "alerts #%d (%s)", idx + 1, tname);
+	if (sc->type == &mon_alert_snmp && m->global.snmp_agentx == NULL)
+		return mon_conf_err(e, ts, where, "type", "needs the SNMP "
+		    "subagent: global.snmp = { agentx = \"...\"; }");
 
 	if ((sc->tconf = calloc(1, sc->type->conf_size ?
 	    sc->type->conf_size : 1)) == NULL ||
@@ -631,6 +636,16 @@ mon_alerts_load(struct mon_model *m, const config_setting_t *root,
 		    list, (unsigned)i), (int)i, e)) < 0)
 			return rc;
 	return load_overrides(m, a, root, svc_dirs, real_dirs, e);
+}
+
+int
+mon_alerts_has(const struct mon_alerts *a, const char *type)
+{
+	for (size_t i = 0; a != NULL && i < a->nsinks; i++)
+		if (a->sinks[i].type != NULL &&
+		    strcmp(a->sinks[i].type->name, type) == 0)
+			return 1;
+	return 0;
 }
 
 /* ---- runtime ---------------------------------------------------------- */

@@ -175,6 +175,8 @@ int	mon_alerts_load(struct mon_model *m, const config_setting_t *root,
 	    const struct mon_directive *svc_dirs,
 	    const struct mon_directive *real_dirs, struct err *e);
 void	mon_alerts_free(struct mon_alerts *a);
+/* 1 if the alerts list has a sink of that type ("snmp"). */
+int	mon_alerts_has(const struct mon_alerts *a, const char *type);
 
 /* The override keys a service or real block may carry (conf.c lists them
  * as known keys of its own tables with this macro). */

@@ -30,11 +30,6 @@
  *
  * Exit status 0 is a delivery; anything else (or a kill at the timeout) is
  * a failure, retried like any other.
- *
- * stdin: the runner gives a child /dev/null; until it can pipe a buffer,
- * the details travel in LVSMON_ALERT_INPUT and a fixed /bin/sh line pipes
- * that variable into the command ('printf ... | "$0" "$@"': the shell
- * parses only that constant text; the arguments go through "$@").
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -65,9 +60,6 @@ static const struct mon_directive directives[] = {
 	  .offset = offsetof(struct conf, fail_on_exit), .ndef = 1 },
 	{ .key = NULL }
 };
-
-static const char shell_line[] = "printf '%s\\n' \"$LVSMON_ALERT_INPUT\" | "
-    "\"$0\" \"$@\"";
 
 struct priv {
 	struct chk_spawn	*run;
@@ -226,13 +218,11 @@ ex_deliver(struct mon_alert_sink *s, const struct mon_alert *const *aa,
 	const char		*svc = flap ? "flapping" : a->check;
 	const char		*host = a->server[0] ? a->server : group;
 	size_t			 k = 0;
-	int			 rc;
+	char			*input;
+	int			 rc, ilen;
 
 	(void)n;		/* batch_max 1 */
 	snprintf(p->t, sizeof(p->t), "%lld", (long long)a->time.tv_sec);
-	p->argv[k++] = "/bin/sh";
-	p->argv[k++] = "-c";
-	p->argv[k++] = (char *)shell_line;
 	p->argv[k++] = c->command;
 	p->argv[k++] = "-s";
 	p->argv[k++] = (char *)svc;
@@ -248,12 +238,6 @@ ex_deliver(struct mon_alert_sink *s, const struct mon_alert *const *aa,
 		p->argv[k++] = c->args[i];
 	p->argv[k] = NULL;
 
-	env_add(p, "LVSMON_ALERT_INPUT", "%s\nalert: %s\nkind: %s\n"
-	    "service: %s\nserver: %s\ncheck: %s\nstate: %s\nreason: %s\n"
-	    "message: %s\nfailures: %u\ncount: %u\nseverity: %s\n",
-	    a->summary, a->name, mon_alert_kind_names[a->kind], a->service,
-	    a->server, a->check, a->state, a->reason, a->msg, a->failures,
-	    a->count, mon_alert_severity_names[a->severity]);
 	env_add(p, "MON_ALERTTYPE", "%s", up ? "up" : "failure");
 	env_add(p, "MON_GROUP", "%s", group);
 	env_add(p, "MON_SERVICE", "%s", svc);
@@ -279,15 +263,30 @@ ex_deliver(struct mon_alert_sink *s, const struct mon_alert *const *aa,
 	env_add(p, "LVSMON_SEQ", "%llu", (unsigned long long)a->seq);
 	env_add(p, "LVSMON_ID", "%llu", (unsigned long long)a->id);
 
-	o.path = "/bin/sh";
+	/* stdin: the summary line, then the details (mon's scripts read
+	   the summary as the mail's first line) */
+	if ((ilen = asprintf(&input, "%s\nalert: %s\nkind: %s\n"
+	    "service: %s\nserver: %s\ncheck: %s\nstate: %s\nreason: %s\n"
+	    "message: %s\nfailures: %u\ncount: %u\nseverity: %s\n",
+	    a->summary, a->name, mon_alert_kind_names[a->kind], a->service,
+	    a->server, a->check, a->state, a->reason, a->msg, a->failures,
+	    a->count, mon_alert_severity_names[a->severity])) < 0) {
+		run_free(p);
+		return -ENOMEM;
+	}
+	o.path = c->command;
 	o.argv = p->argv;
+	o.in = input;
+	o.in_len = (size_t)ilen;
 	o.env = p->env;
 	/* TERM at 3/4 of the deadline, KILL at 7/8: the runner ends it
 	   before the core gives up on the delivery */
 	o.timeout_ms = s->timeout_ms * 3 / 4;
 	o.kill_grace_ms = s->timeout_ms / 8 ? s->timeout_ms / 8 : 1;
 	o.out_cap = OUT_CAP;
-	if ((rc = chk_spawn_start(s->base, &o, on_exit_cb, s, &p->run)) < 0) {
+	rc = chk_spawn_start(s->base, &o, on_exit_cb, s, &p->run);
+	free(input);		/* the runner keeps its own copy */
+	if (rc < 0) {
 		run_free(p);
 		return rc;
 	}

@@ -1,13 +1,19 @@
 /*
  * monitor/alert_nagios.c - the `nagios` sink: passive service check results
- * written to the external command file of Nagios or Icinga (a FIFO, or a
- * plain file for tests and spools).
+ * for Nagios or Icinga, written to their external command file (a FIFO, or
+ * a plain file for tests and spools), or sent to an NSCA daemon through
+ * send_nsca (from the nsca-client package).
  *
- *   { type = "nagios"; command_file = "/var/lib/nagios3/rw/nagios.cmd"; }
+ *   { type = "nagios"; command_file = "/var/lib/nagios4/rw/nagios.cmd"; }
+ *   { type = "nagios"; nsca_host = "192.0.2.5:5667";
+ *     nsca_config = "/etc/send_nsca.cfg"; }
  *
- * One line per alarm, all of a batch in one write (each line is well under
- * PIPE_BUF, so a FIFO takes it whole or not at all):
+ * Command file: one line per alarm, all of a batch in one write (each line
+ * is well under PIPE_BUF, so a FIFO takes it whole or not at all):
  *   [TIME] PROCESS_SERVICE_CHECK_RESULT;HOST;SERVICE;CODE;SUMMARY
+ * NSCA: the same four fields, tab-separated, one block per alarm ended by
+ * ETB (0x17, send_nsca's block separator since 2.9: a newline would be
+ * taken as part of the output), on send_nsca's stdin; exit 0 is delivered.
  * HOST: the real's address (host_name overrides, for every alarm); for
  * quorum and packet-core alarms, director_name (default: this host's
  * name).  SERVICE: service_prefix + the lvsmon service ("web"), + " quorum"
@@ -16,8 +22,8 @@
  *
  * The file is opened for each delivery (O_NONBLOCK): a FIFO that nobody
  * reads (Nagios stopped) fails with ENXIO and is retried later; a full one
- * fails with EAGAIN.  Neither blocks the loop.  (send_nsca is not
- * supported yet: run it from an `exec` sink.)
+ * fails with EAGAIN.  send_nsca runs through checkers/spawn.h.  Neither
+ * blocks the loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,11 +31,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netdb.h>
 
 #include "alert.h"
+#include "checkers/spawn.h"
+
+#define NSCA_ETB	'\027'
+#define NSCA_OUT_CAP	1024
 
 struct conf {
 	char	*command_file;
+	char	*nsca_host;		/* "IP" or "IP:PORT" */
+	char	*send_nsca;
+	char	*nsca_config;
 	char	*host_name;
 	char	*director_name;
 	char	*service_prefix;
@@ -37,8 +51,15 @@ struct conf {
 
 static const struct mon_directive directives[] = {
 	{ .key = "command_file", .type = MON_D_STRING,
-	  .offset = offsetof(struct conf, command_file),
-	  .flags = MON_DF_REQUIRED },
+	  .offset = offsetof(struct conf, command_file) },
+	{ .key = "nsca_host", .type = MON_D_STRING,
+	  .offset = offsetof(struct conf, nsca_host) },
+	{ .key = "send_nsca", .type = MON_D_STRING,
+	  .offset = offsetof(struct conf, send_nsca),
+	  .sdef = "/usr/sbin/send_nsca" },
+	{ .key = "nsca_config", .type = MON_D_STRING,
+	  .offset = offsetof(struct conf, nsca_config),
+	  .sdef = "/etc/send_nsca.cfg" },
 	{ .key = "host_name", .type = MON_D_STRING,
 	  .offset = offsetof(struct conf, host_name) },
 	{ .key = "director_name", .type = MON_D_STRING,
@@ -49,7 +70,9 @@ static const struct mon_directive directives[] = {
 };
 
 struct priv {
-	char	director[64];
+	char			 director[64];
+	char			 addr[64], port[8];	/* nsca */
+	struct chk_spawn	*run;
 };
 
 static int
@@ -58,9 +81,25 @@ ng_configure(void *conf, const config_setting_t *cs, struct err *e)
 	struct conf	*c = conf;
 
 	(void)cs;
-	if (c->command_file[0] != '/')
+	if ((c->command_file == NULL) == (c->nsca_host == NULL))
+		return err_set(e, -EINVAL, "needs exactly one of command_file "
+		    "(the external command file) and nsca_host (send_nsca)");
+	if (c->command_file != NULL && c->command_file[0] != '/')
 		return err_set(e, -EINVAL, "command_file: \"%s\" must be an "
 		    "absolute path", c->command_file);
+	if (c->nsca_host != NULL) {
+		struct sockaddr_storage	ss;
+		unsigned		sslen;
+
+		if (mon_alert_parse_hostport(c->nsca_host, 5667, &ss, &sslen,
+		    e) < 0) {
+			err_prefix(e, "nsca_host");
+			return -EINVAL;
+		}
+		if (c->send_nsca[0] != '/' || c->nsca_config[0] != '/')
+			return err_set(e, -EINVAL, "send_nsca and nsca_config "
+			    "must be absolute paths");
+	}
 	return 0;
 }
 
@@ -78,6 +117,18 @@ ng_open(struct mon_alert_sink *s, struct err *e)
 	else if (gethostname(p->director, sizeof(p->director)) < 0)
 		snprintf(p->director, sizeof(p->director), "lvsmond");
 	p->director[sizeof(p->director) - 1] = '\0';
+	if (c->nsca_host != NULL) {
+		struct sockaddr_storage	ss;
+		unsigned		sslen;
+
+		if (mon_alert_parse_hostport(c->nsca_host, 5667, &ss, &sslen,
+		    e) < 0 || getnameinfo((struct sockaddr *)&ss, sslen,
+		    p->addr, sizeof(p->addr), p->port, sizeof(p->port),
+		    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+			free(p);
+			return -EINVAL;
+		}
+	}
 	s->priv = p;
 	return 0;
 }
@@ -94,17 +145,21 @@ put_field(char *dst, size_t len, const char *src, int last)
 	dst[i] = '\0';
 }
 
+/* The four fields of a passive result. */
+struct result {
+	char	host[80], svc[96], out[512];
+	int	code;
+};
+
 static void
-line(char *buf, size_t len, const struct mon_alert_sink *s,
+result(struct result *r, const struct mon_alert_sink *s,
     const struct mon_alert *a)
 {
 	const struct conf	*c = s->conf;
 	const struct priv	*p = s->priv;
-	char			 host[80], svc[96], out[512];
-	int			 code;
 
 	if (c->host_name != NULL)
-		put_field(host, sizeof(host), c->host_name, 0);
+		put_field(r->host, sizeof(r->host), c->host_name, 0);
 	else if (a->what == MON_ALERT_REAL) {
 		/* the address, without the port */
 		const char *b = a->server, *end = strrchr(b, ':');
@@ -114,21 +169,105 @@ line(char *buf, size_t len, const struct mon_alert_sink *s,
 			b++;
 			n = n >= 2 ? n - 2 : 0;
 		}
-		snprintf(host, sizeof(host), "%.*s", (int)n, b);
+		snprintf(r->host, sizeof(r->host), "%.*s", (int)n, b);
 	} else
-		put_field(host, sizeof(host), p->director, 0);
+		put_field(r->host, sizeof(r->host), p->director, 0);
 	if (a->what == MON_ALERT_BACKEND)
-		snprintf(svc, sizeof(svc), "%slvsmon backend",
+		snprintf(r->svc, sizeof(r->svc), "%slvsmon backend",
 		    c->service_prefix);
 	else
-		snprintf(svc, sizeof(svc), "%s%s%s", c->service_prefix,
+		snprintf(r->svc, sizeof(r->svc), "%s%s%s", c->service_prefix,
 		    a->service, a->what == MON_ALERT_QUORUM ? " quorum" : "");
-	put_field(svc, sizeof(svc), svc, 0);
-	put_field(out, sizeof(out), a->summary, 1);
-	code = a->kind == MON_ALERT_UP || a->kind == MON_ALERT_FLAP_END ? 0 :
-	    a->kind == MON_ALERT_FLAP ? 1 : 2;
-	snprintf(buf, len, "[%lld] PROCESS_SERVICE_CHECK_RESULT;%s;%s;%d;%s\n",
-	    (long long)a->time.tv_sec, host, svc, code, out);
+	put_field(r->svc, sizeof(r->svc), r->svc, 0);
+	put_field(r->out, sizeof(r->out), a->summary, 1);
+	r->code = a->kind == MON_ALERT_UP || a->kind == MON_ALERT_FLAP_END ?
+	    0 : a->kind == MON_ALERT_FLAP ? 1 : 2;
+}
+
+/* send_nsca splits on tabs and ends a result at ETB. */
+static void
+nsca_field(char *f)
+{
+	for (; *f; f++)
+		if (*f == '\t' || *f == NSCA_ETB)
+			*f = ' ';
+}
+
+static void
+nsca_done(const struct chk_spawn_result *r, void *arg)
+{
+	struct mon_alert_sink	*s = arg;
+	struct priv		*p = s->priv;
+	const char		*o = r->err_len ? r->err : r->out;
+	size_t			 olen = r->err_len ? r->err_len : r->out_len;
+	char			 why[160], said[120];
+	size_t			 k = 0;
+
+	p->run = NULL;
+	if (r->exited && r->exit_code == 0) {
+		mon_alert_done(s, 1, NULL);
+		return;
+	}
+	/* send_nsca says why on stderr, over two lines ("Connection refused
+	   by host", "Error: Could not connect to host ... on port ...") */
+	for (size_t i = 0; i < olen && k + 3 < sizeof(said); i++) {
+		if (o[i] != '\n')
+			said[k++] = o[i] == '\r' ? ' ' : o[i];
+		else if (i + 1 < olen) {
+			said[k++] = ';';
+			said[k++] = ' ';
+		}
+	}
+	said[k] = '\0';
+	if (r->timed_out)
+		snprintf(why, sizeof(why), "send_nsca: killed at the timeout");
+	else if (r->exited)
+		snprintf(why, sizeof(why), "send_nsca: exit %d: %s",
+		    r->exit_code, said);
+	else
+		snprintf(why, sizeof(why), "send_nsca: killed by signal %d",
+		    r->signo);
+	mon_alert_done(s, 0, why);
+}
+
+static int
+nsca_deliver(struct mon_alert_sink *s, const struct mon_alert *const *a,
+    size_t n)
+{
+	struct conf		*c = s->conf;
+	struct priv		*p = s->priv;
+	struct chk_spawn_opts	 o = { 0 };
+	struct result		 r;
+	char			 to[16], *buf;
+	size_t			 len = 0, cap = n * 768;
+	char *const		 argv[] = { c->send_nsca, "-H", p->addr,
+				    "-p", p->port, "-c", c->nsca_config,
+				    "-to", to, NULL };
+	int			 rc;
+
+	if ((buf = malloc(cap)) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		result(&r, s, a[i]);
+		nsca_field(r.host);
+		nsca_field(r.svc);
+		nsca_field(r.out);
+		len += (size_t)snprintf(buf + len, cap - len, "%s\t%s\t%d\t%s%c",
+		    r.host, r.svc, r.code, r.out, NSCA_ETB);
+	}
+	/* its own connect/read timeout, inside the delivery's deadline */
+	snprintf(to, sizeof(to), "%u", s->timeout_ms / 2000 ?
+	    s->timeout_ms / 2000 : 1);
+	o.path = c->send_nsca;
+	o.argv = argv;
+	o.in = buf;
+	o.in_len = len;
+	o.timeout_ms = s->timeout_ms * 3 / 4;
+	o.kill_grace_ms = s->timeout_ms / 8 ? s->timeout_ms / 8 : 1;
+	o.out_cap = NSCA_OUT_CAP;
+	rc = chk_spawn_start(s->base, &o, nsca_done, s, &p->run);
+	free(buf);
+	return rc;
 }
 
 static int
@@ -136,16 +275,21 @@ ng_deliver(struct mon_alert_sink *s, const struct mon_alert *const *a,
     size_t n)
 {
 	struct conf	*c = s->conf;
+	struct result	 r;
 	char		*buf, why[160];
 	size_t		 len = 0, cap = n * 768;
 	ssize_t		 w;
 	int		 fd;
 
+	if (c->nsca_host != NULL)
+		return nsca_deliver(s, a, n);
 	if ((buf = malloc(cap)) == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		line(buf + len, cap - len, s, a[i]);
-		len += strlen(buf + len);
+		result(&r, s, a[i]);
+		len += (size_t)snprintf(buf + len, cap - len,
+		    "[%lld] PROCESS_SERVICE_CHECK_RESULT;%s;%s;%d;%s\n",
+		    (long long)a[i]->time.tv_sec, r.host, r.svc, r.code, r.out);
 	}
 	fd = open(c->command_file, O_WRONLY | O_APPEND | O_NONBLOCK |
 	    O_CLOEXEC | O_NOCTTY);
@@ -175,12 +319,19 @@ ng_deliver(struct mon_alert_sink *s, const struct mon_alert *const *a,
 static void
 ng_cancel(struct mon_alert_sink *s)
 {
-	(void)s;		/* a write ends at once */
+	struct priv	*p = s->priv;
+
+	/* a write ends at once; send_nsca is killed */
+	if (p != NULL && p->run != NULL)
+		chk_spawn_cancel(p->run);
+	if (p != NULL)
+		p->run = NULL;
 }
 
 static void
 ng_close(struct mon_alert_sink *s)
 {
+	ng_cancel(s);
 	free(s->priv);
 	s->priv = NULL;
 }

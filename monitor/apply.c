@@ -1,5 +1,6 @@
 /* monitor/apply.c - the monitor's side of the packet core (see apply.h). */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,23 @@ static struct {
 	struct dir_change		*pending;
 	size_t				 npending, cap;
 	struct timespec			 first;		/* cause of batch */
+	struct event			*ev_reconcile;	/* periodic */
 	struct mon_real			**by_id;	/* real id -> real */
 	uint32_t			*slot;		/* real id -> index+1
 							   in pending, 0 none */
+	uint8_t				*present;	/* real id -> in the
+							   kernel table as
+							   last synced */
+	int				 need_sync;	/* a real joins or
+							   leaves the table
+							   (on_down) */
 	size_t				 nids;
 } ap;
 
 static const struct timeval	one_second = { 1, 0 };
+
+static void	adopt_kernel(struct mon_model *m);
+static void	on_reconcile(evutil_socket_t fd, short what, void *arg);
 
 static uint64_t
 us_since(struct timespec t0)
@@ -33,6 +44,19 @@ us_since(struct timespec t0)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (uint64_t)((now.tv_sec - t0.tv_sec) * 1000000 +
 	    (now.tv_nsec - t0.tv_nsec) / 1000);
+}
+
+/* What the kernel holds after a sync of t: who is in the table. */
+static void
+note_present(const struct dir_table *t)
+{
+	if (ap.present == NULL)
+		return;
+	memset(ap.present, 0, ap.nids);
+	for (size_t i = 0; i < t->nsvcs; i++)
+		for (size_t j = 0; j < t->svcs[i].nreals; j++)
+			if (t->svcs[i].reals[j].id < ap.nids)
+				ap.present[t->svcs[i].reals[j].id] = 1;
 }
 
 static int
@@ -45,6 +69,8 @@ full_sync(void)
 	if ((rc = mon_model_dir_table(ap.m, &t)) < 0)
 		return rc;
 	rc = ap.ops->sync(ap.b, &t, err, sizeof(err));
+	if (rc == 0)
+		note_present(&t);
 	dir_table_free(&t);
 	if (rc < 0)
 		mon_error("lvsmond: backend %s: sync failed: %s", ap.ops->name,
@@ -79,11 +105,30 @@ on_flush(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (n == 0)
+	if (n == 0 && !ap.need_sync)
 		return;
 	ap.npending = 0;
 	for (size_t i = 0; i < n; i++)
 		ap.slot[ap.pending[i].real_id] = 0;
+	if (ap.need_sync) {
+		/* a real joins or leaves the table: apply() only moves
+		   weights, a sync adds and removes (and carries the turn's
+		   weights, from the model) */
+		ap.need_sync = 0;
+		if (full_sync() < 0) {
+			struct mon_event bev = { .type = MON_EV_BACKEND,
+			    .error = -EIO, .msg = "sync failed" };
+
+			mon_event_emit(&bev);
+			evtimer_add(ap.ev_resync, &one_second);
+			return;
+		}
+		ev.changes = (unsigned)(n ? n : 1);
+		ev.latency_us = us_since(ap.first);
+		ev.msg = "";
+		mon_event_emit(&ev);
+		return;
+	}
 	if (ap.ops->apply(ap.b, ap.pending, n, err, sizeof(err)) < 0) {
 		struct mon_event bev = { .type = MON_EV_BACKEND,
 		    .error = -EIO, .msg = err };
@@ -110,6 +155,15 @@ on_event(const struct mon_event *ev, void *arg)
 	(void)arg;
 	if (ev->type != MON_EV_WEIGHT || ev->rs == NULL)
 		return;
+	if (ev->rs->id < ap.nids && ap.present != NULL &&
+	    ap.present[ev->rs->id] != (ev->rs->in_table != 0)) {
+		if (ap.npending == 0 && !ap.need_sync) {
+			clock_gettime(CLOCK_MONOTONIC, &ap.first);
+			event_active(ap.ev_flush, EV_TIMEOUT, 0);
+		}
+		ap.need_sync = 1;
+		return;
+	}
 	/* the same real twice in one turn: the last weight wins */
 	if (ev->rs->id < ap.nids && ap.slot[ev->rs->id] != 0) {
 		ap.pending[ap.slot[ev->rs->id] - 1].weight = (uint32_t)ev->new;
@@ -127,7 +181,7 @@ on_event(const struct mon_event *ev, void *arg)
 		ap.pending = n;
 		ap.cap = c;
 	}
-	if (ap.npending == 0) {
+	if (ap.npending == 0 && !ap.need_sync) {
 		clock_gettime(CLOCK_MONOTONIC, &ap.first);
 		event_active(ap.ev_flush, EV_TIMEOUT, 0);
 	}
@@ -144,15 +198,18 @@ index_ids(struct mon_model *m)
 {
 	size_t			  n = 1;
 	struct mon_real		**by_id;
-	uint32_t		 *slot;
+	uint32_t		 *slot = NULL;
+	uint8_t			 *present = NULL;
 
 	for (size_t i = 0; i < m->nsvcs; i++)
 		for (size_t j = 0; j < m->svcs[i].nreals; j++)
 			if (m->svcs[i].reals[j].id >= n)
 				n = m->svcs[i].reals[j].id + 1;
 	if ((by_id = calloc(n, sizeof(*by_id))) == NULL ||
-	    (slot = calloc(n, sizeof(*slot))) == NULL) {
+	    (slot = calloc(n, sizeof(*slot))) == NULL ||
+	    (present = calloc(n, 1)) == NULL) {
 		free(by_id);
+		free(slot);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < m->nsvcs; i++)
@@ -160,8 +217,10 @@ index_ids(struct mon_model *m)
 			by_id[m->svcs[i].reals[j].id] = &m->svcs[i].reals[j];
 	free(ap.by_id);
 	free(ap.slot);
+	free(ap.present);
 	ap.by_id = by_id;
 	ap.slot = slot;
+	ap.present = present;
 	ap.nids = n;
 	return 0;
 }
@@ -283,6 +342,9 @@ mon_apply_reload(const struct mon_model *old, struct mon_model *m,
 	/* a refused batch left the kernel as it was: the old model's */
 	if (rc == 0 && (rc = index_ids(m)) < 0)
 		err_set(e, rc, "out of memory");
+	/* the kernel holds nt now: on_event compares in_table with it */
+	if (rc == 0)
+		note_present(&nt);
 out:
 	if (rc == -ENOMEM && e->msg[0] == '\0')
 		err_set(e, rc, "out of memory");
@@ -328,16 +390,28 @@ mon_apply_open(struct mon_model *m, struct event_base *base, struct err *e)
 	    mon_event_subscribe(on_event, NULL) < 0)
 		return err_set(e, -ENOMEM, "out of memory");
 
+	adopt_kernel(m);
 	{
 		struct dir_table	t;
 
 		if ((rc = mon_model_dir_table(m, &t)) < 0)
 			return err_set(e, rc, "out of memory");
 		rc = ap.ops->sync(ap.b, &t, err, sizeof(err));
+		if (rc == 0)
+			note_present(&t);
 		dir_table_free(&t);
 		if (rc < 0)
 			return err_set(e, rc, "backend %s: %s", ap.ops->name,
 			    err);
+	}
+	if (m->global.reconcile_ms > 0) {
+		struct timeval	tv = { m->global.reconcile_ms / 1000,
+				    (m->global.reconcile_ms % 1000) * 1000 };
+
+		if ((ap.ev_reconcile = event_new(base, -1, EV_PERSIST,
+		    on_reconcile, NULL)) == NULL ||
+		    event_add(ap.ev_reconcile, &tv) < 0)
+			return err_set(e, -ENOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -350,11 +424,14 @@ mon_apply_close(void)
 		event_free(ap.ev_flush);
 	if (ap.ev_resync != NULL)
 		event_free(ap.ev_resync);
+	if (ap.ev_reconcile != NULL)
+		event_free(ap.ev_reconcile);
 	if (ap.ops != NULL && ap.b != NULL)
 		ap.ops->close(ap.b);
 	free(ap.pending);
 	free(ap.by_id);
 	free(ap.slot);
+	free(ap.present);
 	memset(&ap, 0, sizeof(ap));
 }
 
@@ -394,15 +471,23 @@ leaving_stats(struct mon_model *m, const struct dir_real *d)
 		}
 }
 
-int
-mon_apply_refresh(struct mon_model *m)
+/* Read the kernel's table into *t; a failure is logged. */
+static int
+read_kernel(struct dir_table *t)
 {
-	struct dir_table	t;
-	char			err[256] = "";
-	int			rc;
+	char	err[256] = "";
+	int	rc;
 
-	if (ap.ops == NULL)
-		return -ENODEV;
+	if ((rc = ap.ops->read_stats(ap.b, t, err, sizeof(err))) < 0)
+		mon_warn("lvsmond: backend %s: reading the kernel table "
+		    "failed: %s", ap.ops->name, err);
+	return rc;
+}
+
+/* Kernel weights and counters into the model, from a table just read. */
+static void
+refresh_from(struct mon_model *m, const struct dir_table *t)
+{
 	for (size_t i = 0; i < m->nsvcs; i++) {
 		m->svcs[i].conns = 0;
 		for (size_t j = 0; j < m->svcs[i].nreals; j++) {
@@ -417,14 +502,9 @@ mon_apply_refresh(struct mon_model *m)
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &m->stats_time);
-	if ((rc = ap.ops->read_stats(ap.b, &t, err, sizeof(err))) < 0) {
-		mon_warn("lvsmond: backend %s: reading the kernel table "
-		    "failed: %s", ap.ops->name, err);
-		return rc;
-	}
-	for (size_t i = 0; i < t.nsvcs; i++)
-		for (size_t j = 0; j < t.svcs[i].nreals; j++) {
-			const struct dir_real	*d = &t.svcs[i].reals[j];
+	for (size_t i = 0; i < t->nsvcs; i++)
+		for (size_t j = 0; j < t->svcs[i].nreals; j++) {
+			const struct dir_real	*d = &t->svcs[i].reals[j];
 			struct mon_real		*rs;
 
 			if (d->id >= ap.nids || (rs = ap.by_id[d->id]) == NULL) {
@@ -440,6 +520,361 @@ mon_apply_refresh(struct mon_model *m)
 			rs->stats = d->stats;
 			rs->svc->conns += d->stats.conns;
 		}
+}
+
+int
+mon_apply_refresh(struct mon_model *m)
+{
+	struct dir_table	t;
+	int			rc;
+
+	if (ap.ops == NULL)
+		return -ENODEV;
+	if ((rc = read_kernel(&t)) < 0) {
+		refresh_from(m, &(struct dir_table){ NULL, 0 });
+		return rc;
+	}
+	refresh_from(m, &t);
 	dir_table_free(&t);
 	return 0;
+}
+
+/* ---- matching the kernel's table with the model, by what things are ---- */
+
+static size_t
+addr_len(int family)
+{
+	return family == AF_INET ? sizeof(struct in_addr) :
+	    sizeof(struct in6_addr);
+}
+
+static int
+cmp_svc(const void *a, const void *b)
+{
+	const struct dir_service *x = *(const struct dir_service *const *)a;
+	const struct dir_service *y = *(const struct dir_service *const *)b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	if (x->fwmark != y->fwmark)
+		return x->fwmark < y->fwmark ? -1 : 1;
+	return memcmp(&x->addr, &y->addr, addr_len(x->family));
+}
+
+static int
+cmp_real(const void *a, const void *b)
+{
+	const struct dir_real *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return memcmp(&x->addr, &y->addr, addr_len(x->family));
+}
+
+/*
+ * An index of a table read from the kernel: its services sorted by
+ * address, each one's reals sorted in place, and a "seen" mark per entry
+ * for what the model does not have.
+ */
+struct kidx {
+	struct dir_table	  *t;
+	struct dir_service	 **svc;		/* [t->nsvcs], sorted */
+	unsigned char		  *svc_seen;	/* [t->nsvcs], by t's order */
+	unsigned char		 **real_seen;	/* [t->nsvcs][nreals] */
+};
+
+static void
+kidx_free(struct kidx *k)
+{
+	if (k->real_seen != NULL)
+		for (size_t i = 0; i < k->t->nsvcs; i++)
+			free(k->real_seen[i]);
+	free(k->real_seen);
+	free(k->svc);
+	free(k->svc_seen);
+}
+
+static int
+kidx_build(struct kidx *k, struct dir_table *t)
+{
+	memset(k, 0, sizeof(*k));
+	k->t = t;
+	k->svc = calloc(t->nsvcs + 1, sizeof(*k->svc));
+	k->svc_seen = calloc(t->nsvcs + 1, 1);
+	k->real_seen = calloc(t->nsvcs + 1, sizeof(*k->real_seen));
+	if (k->svc == NULL || k->svc_seen == NULL || k->real_seen == NULL)
+		goto nomem;
+	for (size_t i = 0; i < t->nsvcs; i++) {
+		k->svc[i] = &t->svcs[i];
+		qsort(t->svcs[i].reals, t->svcs[i].nreals,
+		    sizeof(*t->svcs[i].reals), cmp_real);
+		if ((k->real_seen[i] = calloc(t->svcs[i].nreals + 1, 1)) ==
+		    NULL)
+			goto nomem;
+	}
+	qsort(k->svc, t->nsvcs, sizeof(*k->svc), cmp_svc);
+	return 0;
+nomem:
+	kidx_free(k);
+	return -ENOMEM;
+}
+
+/* The kernel's entry for a model service, or NULL. */
+static struct dir_service *
+kidx_svc(const struct kidx *k, const struct mon_service *s)
+{
+	struct dir_service	 key = { .family = s->family,
+				    .proto = s->proto, .addr = s->addr,
+				    .port = s->port };
+	const struct dir_service *kp = &key;
+	struct dir_service	**f;
+
+	f = bsearch(&kp, k->svc, k->t->nsvcs, sizeof(*k->svc), cmp_svc);
+	if (f == NULL)
+		return NULL;
+	k->svc_seen[*f - k->t->svcs] = 1;
+	return *f;
+}
+
+/* The kernel's entry for a model real in kernel service ks, or NULL. */
+static struct dir_real *
+kidx_real(const struct kidx *k, struct dir_service *ks,
+    const struct mon_real *rs)
+{
+	struct dir_real	 key = { .family = rs->family, .addr = rs->addr,
+			    .port = rs->port };
+	struct dir_real	*f;
+
+	f = bsearch(&key, ks->reals, ks->nreals, sizeof(*ks->reals),
+	    cmp_real);
+	if (f != NULL)
+		k->real_seen[ks - k->t->svcs][f - ks->reals] = 1;
+	return f;
+}
+
+/*
+ * Start without a cut: reals the kernel serves with a weight keep it until
+ * their first check (mon_rs_adopt, resource.h).  Before the first sync, so
+ * that sync changes nothing for them.
+ */
+static void
+adopt_kernel(struct mon_model *m)
+{
+	struct dir_table	t;
+	struct kidx		k;
+	size_t			n = 0, serving = 0;
+
+	if (read_kernel(&t) < 0) {
+		mon_warn("lvsmond: backend %s: starting without adopting the "
+		    "kernel's weights: every checked real waits for its "
+		    "first check", ap.ops->name);
+		return;
+	}
+	if (kidx_build(&k, &t) < 0) {
+		dir_table_free(&t);
+		return;
+	}
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		struct mon_service	*s = &m->svcs[i];
+		struct dir_service	*ks = kidx_svc(&k, s);
+
+		for (size_t j = 0; ks != NULL && j < s->nreals; j++) {
+			struct dir_real *kr = kidx_real(&k, ks, &s->reals[j]);
+
+			if (kr == NULL || kr->weight == 0)
+				continue;
+			serving++;
+			n += (size_t)mon_rs_adopt(&s->reals[j], kr->weight);
+		}
+	}
+	if (serving > 0)
+		mon_info("lvsmond: backend %s: the kernel serves %zu of the "
+		    "configured real servers; %zu adopted as up until their "
+		    "first check", ap.ops->name, serving, n);
+	kidx_free(&k);
+	dir_table_free(&t);
+}
+
+/* ---- reconcile: repair what someone changed by hand ---- */
+
+/* Log one repair, remember the first for the event. */
+static void
+repaired(char *first, size_t len, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+repaired(char *first, size_t len, size_t *n, const char *fmt, ...)
+{
+	char	msg[256];
+	va_list	va;
+
+	va_start(va, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, va);
+	va_end(va);
+	mon_info("reconcile: %s", msg);
+	if ((*n)++ == 0)
+		snprintf(first, len, "%s", msg);
+}
+
+/* Compare the model's desired table with the kernel's; log each
+ * difference.  Returns how many there are. */
+static size_t
+reconcile_diff(const struct mon_model *m, struct kidx *k, char *first,
+    size_t len)
+{
+	size_t	n = 0;
+	char	a[INET6_ADDRSTRLEN + 8];
+
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		const struct mon_service *s = &m->svcs[i];
+		struct dir_service	 *ks = kidx_svc(k, s);
+
+		if (ks == NULL) {
+			repaired(first, len, &n, "service %s: %s missing in "
+			    "the kernel, restored", s->name, s->key);
+			continue;
+		}
+		if (ks->id != s->id)
+			repaired(first, len, &n, "service %s: id %u -> %u "
+			    "restored", s->name, ks->id, s->id);
+		if (strcmp(ks->sched, s->sched) != 0 &&
+		    !(strcmp(s->sched, "wrr") == 0 && ks->sched[0] == '\0'))
+			repaired(first, len, &n, "service %s: scheduler %s "
+			    "-> %s restored", s->name, ks->sched, s->sched);
+		for (size_t j = 0; j < s->nreals; j++) {
+			const struct mon_real	*rs = &s->reals[j];
+			struct dir_real		*kr = kidx_real(k, ks, rs);
+
+			/* on_down = "remove": a down real is not there */
+			if (!rs->in_table) {
+				if (kr != NULL)
+					repaired(first, len, &n, "service %s: "
+					    "real %s out of the table but in "
+					    "the kernel, removed", s->name,
+					    rs->key);
+				continue;
+			}
+			if (kr == NULL)
+				repaired(first, len, &n, "service %s: real %s "
+				    "missing in the kernel, restored",
+				    s->name, rs->key);
+			else if (kr->weight != rs->eff_weight)
+				repaired(first, len, &n, "service %s: real %s "
+				    "weight %u -> %u restored", s->name,
+				    rs->key, kr->weight, rs->eff_weight);
+			else if (kr->id != rs->id)
+				repaired(first, len, &n, "service %s: real %s "
+				    "id %u -> %u restored", s->name, rs->key,
+				    kr->id, rs->id);
+		}
+		/* removed by a reload, draining (model.h): known */
+		for (size_t j = 0; j < s->nleaving; j++) {
+			struct mon_real key = { .family = s->leaving[j].family,
+			    .addr = s->leaving[j].addr,
+			    .port = s->leaving[j].port };
+
+			(void)kidx_real(k, ks, &key);
+		}
+		for (size_t j = 0; j < ks->nreals; j++) {
+			if (k->real_seen[ks - k->t->svcs][j])
+				continue;
+			mon_addr_key(ks->reals[j].family, &ks->reals[j].addr,
+			    ks->reals[j].port, a, sizeof(a));
+			repaired(first, len, &n, "service %s: real %s unknown "
+			    "entry removed", s->name, a);
+		}
+	}
+	for (size_t i = 0; i < k->t->nsvcs; i++) {
+		const struct dir_service *ks = &k->t->svcs[i];
+
+		if (k->svc_seen[i])
+			continue;
+		mon_addr_key(ks->family, &ks->addr, ks->port, a, sizeof(a));
+		repaired(first, len, &n, "service %s/%s: unknown entry "
+		    "removed", ks->proto == IPPROTO_UDP ? "udp" :
+		    ks->proto == IPPROTO_TCP ? "tcp" : "sctp", a);
+	}
+	return n;
+}
+
+static void
+on_reconcile(evutil_socket_t fd, short what, void *arg)
+{
+	struct mon_event	ev = { .type = MON_EV_BACKEND };
+	struct dir_table	t;
+	struct kidx		k;
+	char			first[256] = "", msg[320];
+	size_t			n;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	/* the kernel lags the model by design while a batch waits for the
+	   end of the turn or a failed one waits for its resync: not drift */
+	if (ap.npending > 0 || ap.need_sync ||
+	    evtimer_pending(ap.ev_resync, NULL))
+		return;
+	if (read_kernel(&t) < 0)
+		return;
+	refresh_from(ap.m, &t);
+	if (kidx_build(&k, &t) < 0) {
+		dir_table_free(&t);
+		return;
+	}
+	n = reconcile_diff(ap.m, &k, first, sizeof(first));
+	kidx_free(&k);
+	dir_table_free(&t);
+	if (n == 0)
+		return;
+	if (full_sync() < 0) {
+		struct mon_event bev = { .type = MON_EV_BACKEND,
+		    .error = -EIO, .msg = "reconcile: sync failed" };
+
+		mon_event_emit(&bev);
+		evtimer_add(ap.ev_resync, &one_second);
+		return;
+	}
+	/* each difference has its line already; the event says it once */
+	if (n == 1)
+		snprintf(msg, sizeof(msg), "reconcile: %s", first);
+	else {
+		snprintf(msg, sizeof(msg), "reconcile: %zu differences "
+		    "repaired (first: %s)", n, first);
+		mon_info("lvsmond: backend %s: reconcile: %zu differences "
+		    "repaired", ap.ops->name, n);
+	}
+	ev.msg = msg;
+	mon_event_emit(&ev);
+}
+
+void
+mon_apply_exit(struct mon_model *m)
+{
+	char	err[256] = "";
+
+	if (ap.ops == NULL || ap.b == NULL)
+		return;
+	if (m->global.on_exit != MON_ON_EXIT_FLUSH) {
+		mon_info("lvsmond: backend %s: kernel table kept (on_exit = "
+		    "\"keep\"): traffic flows on by the last weights",
+		    ap.ops->name);
+		return;
+	}
+	if (ap.ops->flush == NULL) {
+		mon_warn("lvsmond: backend %s: cannot flush (on_exit = "
+		    "\"flush\"); kernel table kept", ap.ops->name);
+		return;
+	}
+	if (ap.ops->flush(ap.b, err, sizeof(err)) < 0)
+		mon_error("lvsmond: backend %s: flush failed: %s",
+		    ap.ops->name, err);
+	else
+		mon_info("lvsmond: backend %s: kernel table flushed (on_exit "
+		    "= \"flush\")", ap.ops->name);
 }

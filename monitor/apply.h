@@ -7,6 +7,23 @@
  * and a burst of changes costs one netlink transaction).  A failed batch is
  * logged and repaired by a full sync a second later: the backend keeps the
  * kernel as it was, the model keeps what it wants.
+ *
+ * Start: the kernel's table is read before the first sync and reals it
+ * serves keep their weight until their first check (mon_rs_adopt); the
+ * first sync then changes only what the model wants otherwise, in one
+ * transaction: no flush, no moment with an empty table.
+ *
+ * Reconcile (global.reconcile_interval, default 30 s, 0 = off): a timer
+ * reads the kernel's table (the same read as mon_apply_refresh, which it
+ * also refreshes), compares it with the model by what things are (service
+ * protocol/address/port, real address/port) and, when something differs,
+ * logs each difference ("reconcile: service web: real 198.51.100.12:8080
+ * missing in the kernel, restored") and runs a full sync; the repair is a
+ * MON_EV_BACKEND event with error 0 and msg "reconcile: ...".  Skipped
+ * while a batch or a resync is due (the kernel lags by design then).  It
+ * sees what the backend's read_stats reports: for nft the service map,
+ * addresses, weights and ids (not the rules or slot maps, which any sync
+ * rewrites); for ipvs services and reals with their weights.
  */
 #ifndef MON_APPLY_H
 #define MON_APPLY_H
@@ -56,5 +73,13 @@ const char *mon_apply_backend(void);
  * this per request (at 10,000 reals the nft dump takes ~0.1 s).
  */
 int	mon_apply_refresh(struct mon_model *m);
+
+/*
+ * Clean stop (SIGTERM), before mon_apply_close(): global.on_exit = "keep"
+ * leaves the kernel's table as it is (the default: traffic flows on while
+ * the daemon is away, and the next start adopts it); "flush" removes
+ * everything the backend put there.
+ */
+void	mon_apply_exit(struct mon_model *m);
 
 #endif

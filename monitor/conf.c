@@ -10,6 +10,7 @@
  * half-parsed file survives: the caller keeps whatever it had.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,12 @@ const char *const mon_on_remove_names[MON_ON_REMOVE__COUNT + 1] = {
 	[MON_ON_REMOVE_DRAIN]	= "drain",
 	[MON_ON_REMOVE_REMOVE]	= "remove",
 	[MON_ON_REMOVE__COUNT]	= NULL,
+};
+
+const char *const mon_on_exit_names[MON_ON_EXIT__COUNT + 1] = {
+	[MON_ON_EXIT_KEEP]	= "keep",
+	[MON_ON_EXIT_FLUSH]	= "flush",
+	[MON_ON_EXIT__COUNT]	= NULL,
 };
 
 static const char *const log_levels[] = { "info", "debug", NULL };
@@ -92,6 +99,16 @@ static const struct mon_directive global_directives[] = {
 	{ .key = "drain_timeout", .type = MON_D_MS,
 	  .offset = offsetof(struct mon_global, drain_timeout_ms),
 	  .min = 0, .max = 86400000, .ndef = 300000 },
+	{ .key = "maintenance_dir", .type = MON_D_STRING,
+	  .offset = offsetof(struct mon_global, maintenance_dir) },
+	{ .key = "metrics", .type = MON_D_STRING,
+	  .offset = offsetof(struct mon_global, metrics) },
+	{ .key = "on_exit", .type = MON_D_ENUM,
+	  .offset = offsetof(struct mon_global, on_exit),
+	  .enums = mon_on_exit_names, .ndef = MON_ON_EXIT_KEEP },
+	{ .key = "reconcile_interval", .type = MON_D_MS,
+	  .offset = offsetof(struct mon_global, reconcile_ms),
+	  .min = 0, .max = 86400000, .ndef = 30000 },
 	{ .key = NULL }
 };
 
@@ -103,6 +120,11 @@ struct conf_service {
 	char			*sched;
 	int			 fwd;
 	int			 on_remove;	/* -1: global's */
+	int			 quorum, quorum_weight, hysteresis;
+	char			*sorry;
+	int			 sorry_weight;
+	unsigned		 slow_start;
+	int			 on_down;
 };
 
 static const struct mon_directive service_directives[] = {
@@ -125,7 +147,29 @@ static const struct mon_directive service_directives[] = {
 	  .offset = offsetof(struct conf_service, on_remove),
 	  .enums = mon_on_remove_names, .ndef = -1 },
 	{ .key = "check", .type = MON_D_OTHER },
+	{ .key = "agent", .type = MON_D_OTHER },	/* weightsrc.c */
+	{ .key = "weight_file", .type = MON_D_OTHER },
 	{ .key = "real_servers", .type = MON_D_OTHER },
+	{ .key = "quorum", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_service, quorum),
+	  .min = 1, .max = 65535, .ndef = 1 },
+	{ .key = "quorum_weight", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_service, quorum_weight),
+	  .min = 1, .max = 0x7fffffff, .ndef = 0 },
+	{ .key = "hysteresis", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_service, hysteresis),
+	  .min = 0, .max = 0x7fffffff, .ndef = 0 },
+	{ .key = "sorry_server", .type = MON_D_STRING,
+	  .offset = offsetof(struct conf_service, sorry) },
+	{ .key = "sorry_weight", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_service, sorry_weight),
+	  .min = 1, .max = DIR_WEIGHT_MAX, .ndef = 1 },
+	{ .key = "slow_start", .type = MON_D_MS,
+	  .offset = offsetof(struct conf_service, slow_start),
+	  .min = 0, .max = 3600000, .ndef = 0 },
+	{ .key = "on_down", .type = MON_D_ENUM, .enums = mon_on_down_names,
+	  .offset = offsetof(struct conf_service, on_down),
+	  .ndef = MON_ON_DOWN_WEIGHT0 },
 	MON_ALERT_OVERRIDE_KEYS,
 	{ .key = NULL }
 };
@@ -134,6 +178,7 @@ struct conf_real {
 	struct conf_addr	 addr;
 	int			 port;		/* 0: the service's */
 	int			 weight;
+	unsigned		 slow_start;	/* UINT_MAX: the service's */
 };
 
 static const struct mon_directive real_directives[] = {
@@ -146,7 +191,12 @@ static const struct mon_directive real_directives[] = {
 	{ .key = "weight", .type = MON_D_INT,
 	  .offset = offsetof(struct conf_real, weight),
 	  .min = 0, .max = DIR_WEIGHT_MAX, .ndef = 1 },
+	{ .key = "slow_start", .type = MON_D_MS,
+	  .offset = offsetof(struct conf_real, slow_start),
+	  .min = 0, .max = 3600000, .ndef = UINT_MAX },
 	{ .key = "check", .type = MON_D_OTHER },
+	{ .key = "agent", .type = MON_D_OTHER },	/* weightsrc.c */
+	{ .key = "weight_file", .type = MON_D_OTHER },
 	MON_ALERT_OVERRIDE_KEYS,
 	{ .key = NULL }
 };
@@ -257,12 +307,12 @@ fingerprint_setting(struct probe *p, const config_setting_t *s)
  * comments and the order of keys do not matter; a value that changes does.
  * Groups and lists (MON_D_OTHER) and custom keys: their settings.
  */
-static void
-fingerprint(struct probe *p, const struct probe_type *t,
+void
+mon_probe_fingerprint(struct probe *p, const struct mon_directive *common,
     const config_setting_t *rc, const config_setting_t *sc, const char *svc)
 {
-	const struct mon_directive	*tabs[2] = {
-		mon_probe_common_directives, t->directives };
+	const struct probe_type		*t = p->type;
+	const struct mon_directive	*tabs[2] = { common, t->directives };
 	void				*bases[2] = { p, p->conf };
 
 	p->fingerprint = 0;
@@ -353,8 +403,8 @@ probe_build(struct mon_real *rs, const config_setting_t *rc,
 		sin6->sin6_port = htons(p->port ? p->port : rs->port);
 		p->addrlen = sizeof(*sin6);
 	}
-	fingerprint(p, t, rc, sc, rs->svc != NULL && rs->svc->name != NULL ?
-	    rs->svc->name : "");
+	mon_probe_fingerprint(p, mon_probe_common_directives, rc, sc,
+	    rs->svc != NULL && rs->svc->name != NULL ? rs->svc->name : "");
 	if (t->configure != NULL && (rc2 = t->configure(cs, p, e)) < 0) {
 		char msg[sizeof(e->msg)];
 
@@ -390,6 +440,7 @@ load_real(struct mon_service *svc, struct mon_real *rs,
 	rs->addr = cr.addr.a;
 	rs->port = (uint16_t)(cr.port ? cr.port : svc->port);
 	rs->weight = (uint32_t)cr.weight;
+	rs->slow_start_ms = cr.slow_start;	/* UINT_MAX: see load_service */
 	rs->line = (int)config_setting_source_line(rset);
 	mon_addr_key(rs->family, &rs->addr, rs->port, rs->key, sizeof(rs->key));
 	snprintf(where, sizeof(where), "service %s: real %s", svc->name,
@@ -405,8 +456,83 @@ load_real(struct mon_service *svc, struct mon_real *rs,
 			return mon_conf_err(e, rset, where, NULL,
 			    "duplicate real server (first at line %d)",
 			    o->line);
-	return probe_build(rs, config_setting_get_member(rset, "check"), sc,
-	    where, &rs->probe, e);
+	if ((rc = probe_build(rs, config_setting_get_member(rset, "check"), sc,
+	    where, &rs->probe, e)) < 0)
+		return rc;
+	/* rset's parent is real_servers, whose parent is the service */
+	return mon_ws_conf_real(rs, rset, config_setting_parent(
+	    config_setting_parent(rset)), where, e);
+}
+
+/* quorum, hysteresis, on_down and the sorry server (monitor/quorum.c) */
+static int
+load_policy(struct mon_service *svc, const struct conf_service *cs,
+    const config_setting_t *sset, const char *where, uint32_t *next_real_id,
+    struct err *e)
+{
+	const config_setting_t	*q = config_setting_get_member(sset, "quorum");
+	const config_setting_t	*qw = config_setting_get_member(sset,
+				    "quorum_weight");
+	const config_setting_t	*ss = config_setting_get_member(sset,
+				    "sorry_server");
+	struct mon_real		*rs;
+	uint64_t		 all = 0;
+	int			 family;
+
+	svc->quorum = (unsigned)cs->quorum;
+	svc->quorum_weight = (unsigned)cs->quorum_weight;
+	svc->hysteresis = (unsigned)cs->hysteresis;
+	svc->on_down = (enum mon_on_down)cs->on_down;
+	for (size_t i = 0; i < svc->nreals; i++)
+		all += svc->reals[i].weight;
+	if (q != NULL && qw != NULL)
+		return mon_conf_err(e, qw, where, "quorum_weight", "and quorum "
+		    "(line %d) both set: quorum counts serving reals, "
+		    "quorum_weight sums their weights; pick one",
+		    config_setting_source_line(q));
+	if (svc->quorum > svc->nreals)
+		return mon_conf_err(e, q, where, "quorum", "%u but the "
+		    "service has only %zu real servers (it could never be "
+		    "met)", svc->quorum, svc->nreals);
+	if (svc->quorum_weight > all)
+		return mon_conf_err(e, qw, where, "quorum_weight", "%u but "
+		    "the real servers' weights add up to %llu (it could never "
+		    "be met)", svc->quorum_weight, (unsigned long long)all);
+	if (cs->sorry == NULL) {
+		if (config_setting_get_member(sset, "sorry_weight") != NULL)
+			return mon_conf_err(e, config_setting_get_member(sset,
+			    "sorry_weight"), where, "sorry_weight", "needs a "
+			    "sorry_server");
+		return 0;
+	}
+	rs = &svc->reals[svc->nreals];
+	if (mon_addr_key_parse(cs->sorry, &family, &rs->addr, &rs->port) < 0)
+		return mon_conf_err(e, ss, where, "sorry_server", "\"%s\": "
+		    "expected \"IP:PORT\" or \"[IPv6]:PORT\" (no host "
+		    "names)", cs->sorry);
+	if (family != svc->family)
+		return mon_conf_err(e, ss, where, "sorry_server", "is IPv%d "
+		    "but the service is IPv%d", family == AF_INET ? 4 : 6,
+		    svc->family == AF_INET ? 4 : 6);
+	rs->svc = svc;
+	rs->family = family;
+	rs->weight = (uint32_t)cs->sorry_weight;
+	rs->line = (int)config_setting_source_line(ss);
+	rs->sorry = 1;
+	mon_addr_key(family, &rs->addr, rs->port, rs->key, sizeof(rs->key));
+	for (size_t i = 0; i < svc->nreals; i++)
+		if (strcmp(svc->reals[i].key, rs->key) == 0)
+			return mon_conf_err(e, ss, where, "sorry_server",
+			    "%s is also a real server (line %d)", rs->key,
+			    svc->reals[i].line);
+	if (*next_real_id > DIR_ID_MAX)
+		return mon_conf_err(e, ss, where, "sorry_server",
+		    "more than %u real servers", DIR_ID_MAX);
+	rs->id = (*next_real_id)++;
+	mon_rs_init(rs);
+	svc->sorry = rs;
+	svc->nreals++;
+	return 0;
 }
 
 /*
@@ -532,7 +658,9 @@ load_service(struct mon_model *m, struct mon_service *svc,
 		goto out;
 	}
 	svc->nreals = (size_t)config_setting_length(reals);
-	if ((svc->reals = calloc(svc->nreals, sizeof(*svc->reals))) == NULL) {
+	/* one more slot: the sorry server, if any, goes last */
+	if ((svc->reals = calloc(svc->nreals + 1, sizeof(*svc->reals))) ==
+	    NULL) {
 		svc->nreals = 0;
 		rc = err_set(e, -ENOMEM, "out of memory");
 		goto out;
@@ -551,12 +679,17 @@ load_service(struct mon_model *m, struct mon_service *svc,
 			goto out;
 		}
 		rs->id = (*next_real_id)++;
+		if (rs->slow_start_ms == UINT_MAX)
+			rs->slow_start_ms = cs.slow_start;
 		mon_rs_init(rs);
 	}
+	if ((rc = load_policy(svc, &cs, sset, where, next_real_id, e)) < 0)
+		goto out;
 	mon_svc_quorum(svc, 1);
 	rc = 0;
 out:
 	free(cs.sched);
+	free(cs.sorry);
 	return rc;
 }
 
@@ -600,6 +733,13 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 	if ((rc = mon_directives_apply_group(global_directives, &m->global,
 	    g, "global", e)) < 0)
 		goto fail;
+	/* a read of the whole kernel table per interval: not a busy loop */
+	if (m->global.reconcile_ms > 0 && m->global.reconcile_ms < 1000) {
+		rc = mon_conf_err(e, config_setting_get_member(g,
+		    "reconcile_interval"), "global", "reconcile_interval",
+		    "expected 0 (off) or at least 1 s");
+		goto fail;
+	}
 	if (g != NULL && (snmp = config_setting_get_member(g, "snmp")) !=
 	    NULL) {
 		struct conf_snmp cs = { 0 };

@@ -208,8 +208,8 @@ apply(const struct mon_directive *dirs, void *base,
 		if (name == NULL || mon_directive_known(dirs, name) ||
 		    mon_directive_known(also_known, name))
 			continue;
-		return mon_conf_err(e, s, where, name, "unknown key%s%s",
-		    *ctx ? " in " : "", *ctx ? "check" : "");
+		return mon_conf_err(e, s, where, name, "unknown key%s%.*s",
+		    *ctx ? " in " : "", *ctx ? (int)strlen(ctx) - 1 : 0, ctx);
 	}
 
 	for (d = dirs; d != NULL && d->key != NULL; d++) {
@@ -241,6 +241,19 @@ mon_directives_apply(const struct mon_directive *dirs, void *base,
 {
 	return apply(dirs, base, specific, inherited, also_known, where,
 	    "check.", e);
+}
+
+int
+mon_directives_apply_in(const struct mon_directive *dirs, void *base,
+    const config_setting_t *specific, const config_setting_t *inherited,
+    const struct mon_directive *also_known, const char *block,
+    const char *where, struct err *e)
+{
+	char	ctx[32];
+
+	snprintf(ctx, sizeof(ctx), "%s.", block);
+	return apply(dirs, base, specific, inherited, also_known, where, ctx,
+	    e);
 }
 
 int

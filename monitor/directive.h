@@ -64,6 +64,12 @@ int	mon_directives_apply(const struct mon_directive *dirs, void *base,
 	    const struct mon_directive *also_known, const char *where,
 	    struct err *e);
 
+/* The same for another block than check ("agent": "agent.port: ..."). */
+int	mon_directives_apply_in(const struct mon_directive *dirs, void *base,
+	    const config_setting_t *specific, const config_setting_t *inherited,
+	    const struct mon_directive *also_known, const char *block,
+	    const char *where, struct err *e);
+
 /* One group, no inheritance, keys named plainly (global, service, real). */
 int	mon_directives_apply_group(const struct mon_directive *dirs, void *base,
 	    const config_setting_t *group, const char *where, struct err *e);

@@ -34,6 +34,9 @@ enum mon_event_type {
 	MON_EV_CHECK,		/* a check run ended: new 1 ok, 0 failed;
 				   old the real's state after it; reason,
 				   msg; masked subscribers only */
+	MON_EV_SOURCE,		/* a weight source (agent, weight file,
+				   maintenance directory) changed what it
+				   says: msg "agent: up -> drain: why" */
 	MON_EV_RELOAD,		/* the model was replaced by a reload: svc
 				   and rs NULL; new 1; msg "+a -r ~c"; while
 				   it is delivered mon_reload_previous()

@@ -15,12 +15,15 @@
 #include "alert.h"
 #include "checkers/spawn.h"
 #include "apply.h"
+#include "caps.h"
 #include "control.h"
 #include "event.h"
 #include "log.h"
+#include "metrics.h"
 #include "model.h"
 #include "reload.h"
 #include "sched.h"
+#include "sdnotify.h"
 #include "snmp/snmp.h"
 #include "state.h"
 
@@ -62,14 +65,11 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
 	mon_info("lvsmond: %s, stopping", strsignal((int)sig));
+	mon_notify_stopping();
 	event_base_loopbreak(arg);
 }
 
-/*
- * SIGHUP: the same as lvsmonctl reload; a bad file changes nothing.
- * (sd_notify RELOADING=1 before and READY=1 after mon_reload() belong
- * here and in control.c's cmd_reload, with the sd_notify work.)
- */
+/* SIGHUP: the same as lvsmonctl reload; a bad file changes nothing. */
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
@@ -150,33 +150,56 @@ main(int argc, char **argv)
 		mon_error("lvsmond: cannot watch signals");
 		goto out;
 	}
+	if ((rc = mon_notify_open(base)) < 0)
+		mon_warn("lvsmond: sd_notify: %s", strerror(-rc));
+	rc = 1;
 	if (mon_state_defer_open(&m, base) < 0 ||
-	    mon_reload_open(&m, base) < 0) {
+	    mon_reload_open(&m, base) < 0 ||
+	    mon_slowstart_open(base) < 0) {
 		mon_error("lvsmond: out of memory");
 		goto out;
 	}
-	if (mon_apply_open(&m, base, &e) < 0 ||
+	/* weight files and the maintenance directory before the packet
+	   core: its first sync then has their weights already */
+	if (mon_ws_watch_open(&m, base, &e) < 0 ||
+	    mon_apply_open(&m, base, &e) < 0 ||
 	    mon_alert_open(&m, base, &e) < 0 ||
 	    mon_control_open(&m, base, m.global.control_socket, &e) < 0 ||
 	    mon_sched_start(&m, base) < 0) {
 		mon_error("lvsmond: %s", e.msg[0] ? e.msg : "out of memory");
 		goto out;
 	}
+	if (m.global.metrics != NULL &&
+	    mon_metrics_open(&m, base, m.global.metrics, &e) < 0) {
+		mon_error("lvsmond: %s", e.msg);
+		goto out;
+	}
 	if (m.global.snmp_agentx != NULL &&
 	    snmp_subagent_open(&m, base, &e) < 0)
 		mon_error("lvsmond: %s (running without SNMP)", e.msg);
+	/* everything that needs more is open: sockets, netlink, first sync */
+	if (mon_caps_drop(&e) < 0) {
+		mon_error("lvsmond: %s", e.msg);
+		goto out;
+	}
 	mon_info("lvsmond: started: %zu services, %zu real servers", m.nsvcs,
 	    mon_model_nreals(&m));
+	mon_notify_ready(&m);
 	event_base_dispatch(base);
+	mon_apply_exit(&m);
 	rc = 0;
 out:
 	mon_sched_stop(&m);
 	mon_reload_close();
+	mon_ws_watch_close();
 	mon_control_close();
+	mon_metrics_close();
 	mon_state_defer_close();
 	snmp_subagent_close();
 	mon_alert_close();
 	mon_apply_close();
+	mon_slowstart_close(&m);
+	mon_notify_close();
 	mon_event_reset();
 	for (size_t i = 0; i < 3; i++)
 		if (sigs[i] != NULL)

@@ -13,8 +13,11 @@ mon_model_free(struct mon_model *m)
 	for (size_t i = 0; i < m->nsvcs; i++) {
 		struct mon_service *svc = &m->svcs[i];
 
-		for (size_t j = 0; j < svc->nreals; j++)
+		for (size_t j = 0; j < svc->nreals; j++) {
 			mon_probe_free(svc->reals[j].probe);
+			mon_probe_free(svc->reals[j].agent);
+			mon_ws_free(&svc->reals[j].ws);
+		}
 		free(svc->reals);
 		free(svc->leaving);
 		free(svc->name);
@@ -24,6 +27,8 @@ mon_model_free(struct mon_model *m)
 	free(m->global.control_socket);
 	free(m->global.state_file);
 	free(m->global.snmp_agentx);
+	free(m->global.maintenance_dir);
+	free(m->global.metrics);
 	free(m->file);
 	memset(m, 0, sizeof(*m));
 }
@@ -90,21 +95,24 @@ mon_model_dir_table(const struct mon_model *m, struct dir_table *t)
 			dir_table_free(t);
 			return -ENOMEM;
 		}
-		d->nreals = s->nreals + s->nleaving;
+		d->nreals = 0;
+		for (size_t j = 0; j < s->nreals; j++) {
+			const struct mon_real	*r = &s->reals[j];
+
+			/* on_down = "remove": a down real is not there */
+			if (!r->in_table)
+				continue;
+			d->reals[d->nreals++] = (struct dir_real){ .id = r->id,
+			    .family = r->family, .addr = r->addr,
+			    .port = r->port, .weight = r->eff_weight };
+		}
 		/* removed by a reload, draining: no new flows */
 		for (size_t j = 0; j < s->nleaving; j++) {
 			const struct mon_leaving *l = &s->leaving[j];
 
-			d->reals[s->nreals + j] = (struct dir_real){
+			d->reals[d->nreals++] = (struct dir_real){
 			    .id = l->id, .family = l->family,
 			    .addr = l->addr, .port = l->port, .weight = 0 };
-		}
-		for (size_t j = 0; j < s->nreals; j++) {
-			const struct mon_real	*r = &s->reals[j];
-
-			d->reals[j] = (struct dir_real){ .id = r->id,
-			    .family = r->family, .addr = r->addr,
-			    .port = r->port, .weight = r->eff_weight };
 		}
 	}
 	return 0;

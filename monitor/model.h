@@ -20,8 +20,11 @@
 #include <stdint.h>
 #include <time.h>
 
+struct event;
+
 #include "probe.h"
 #include "resource.h"
+#include "weightsrc.h"
 #include "director/dir.h"
 
 struct mon_real {
@@ -36,6 +39,16 @@ struct mon_real {
 						   "[v6]:port" */
 	int			 line;		/* config line, for messages */
 	struct probe		*probe;		/* NULL: no check, always up */
+	struct probe		*agent;		/* `agent`: NULL none; its result
+						   goes to weightsrc.c, never
+						   to rise/fall */
+	int			 sorry;		/* the service's sorry server
+						   (last of svc->reals; no
+						   check; serves only while
+						   quorum is lost) */
+	unsigned		 slow_start_ms;	/* ramp after recovery; 0 none
+						   (real's key, else the
+						   service's) */
 
 	/* runtime, written by resource.c only */
 	enum mon_rs_state	 state;
@@ -55,7 +68,21 @@ struct mon_real {
 	uint64_t		 unknowns;	/* verdicts that could not tell */
 	int			 decided;	/* has had an ok or fail verdict
 						   (the first one is decisive) */
+	uint32_t		 target_weight;	/* mon_rs_weight(): health,
+						   admin, operator, check;
+						   before the service's policy
+						   (quorum, sorry, slow start) */
 	uint32_t		 eff_weight;	/* what the kernel should have */
+	int			 in_table;	/* belongs in the kernel table
+						   (on_down = "remove": not
+						   while down) */
+	int			 ramping;	/* slow start under way */
+	struct timespec		 ramp_start;	/* CLOCK_MONOTONIC */
+	struct event		*ramp_ev;	/* slowstart.c's step timer */
+
+	/* runtime, written by weightsrc.c only: what the agent, the
+	   weight file and the maintenance directory say (path: config) */
+	struct mon_ws		 ws;
 
 	/* runtime, written by apply.c (mon_apply_refresh) */
 	int64_t			 kernel_weight;	/* as read back; -1 unknown */
@@ -91,6 +118,14 @@ struct mon_leaving {
 	int			 seen;		/* stats read at least once */
 };
 
+/* What a down real becomes in the kernel table (service key on_down). */
+enum mon_on_down {
+	MON_ON_DOWN_WEIGHT0 = 0,	/* stays, weight 0 (inhibit) */
+	MON_ON_DOWN_REMOVE,		/* taken out until it is up */
+	MON_ON_DOWN__COUNT
+};
+extern const char *const mon_on_down_names[MON_ON_DOWN__COUNT + 1];
+
 struct mon_service {
 	uint32_t		 id;
 	char			*name;
@@ -102,18 +137,30 @@ struct mon_service {
 	enum dir_fwd		 fwd;
 	int			 line;
 	char			 key[INET6_ADDRSTRLEN + 16]; /* "tcp/addr:port" */
-	struct mon_real		*reals;		/* owned array */
+	struct mon_real		*reals;		/* owned array (the sorry
+						   server, if any, last) */
 	size_t			 nreals;
+	struct mon_real		*sorry;		/* &reals[nreals - 1] or NULL */
+	unsigned		 quorum;	/* serving reals needed (1) */
+	unsigned		 quorum_weight;	/* or: their summed weight
+						   needed; 0 = count them */
+	unsigned		 hysteresis;	/* lost below quorum - H,
+						   regained at quorum + H */
+	enum mon_on_down	 on_down;
 	uint64_t		 conns;		/* kernel total (apply.c) */
 	int			 on_remove;	/* enum mon_on_remove, the
 						   service's or global's */
 	struct mon_leaving	*leaving;	/* owned array (reload.c) */
 	size_t			 nleaving;
 
-	/* runtime, written by resource.c only */
-	unsigned		 serving;	/* reals with weight > 0 */
-	int			 quorum_ok;	/* serving >= quorum (1 until
-						   quorum is configurable) */
+	/* runtime, written by resource.c/quorum.c only */
+	unsigned		 serving;	/* reals (not the sorry server)
+						   whose target weight > 0 */
+	uint64_t		 serving_weight; /* their target weights summed */
+	int			 quorum_ok;	/* quorum held (quorum.c) */
+	int			 sorry_active;	/* quorum lost and the sorry
+						   server can serve: it takes
+						   every new flow */
 };
 
 enum mon_backend {
@@ -126,11 +173,22 @@ enum mon_backend {
 extern const char *const mon_backend_names[MON_BACKEND__COUNT + 1];
 extern const char *const mon_on_remove_names[MON_ON_REMOVE__COUNT + 1];
 
+/* global.on_exit: what a clean stop (SIGTERM) leaves in the kernel. */
+enum mon_on_exit {
+	MON_ON_EXIT_KEEP = 0,	/* the table as it is: traffic flows on */
+	MON_ON_EXIT_FLUSH,	/* the backend's flush: everything removed */
+	MON_ON_EXIT__COUNT
+};
+extern const char *const mon_on_exit_names[MON_ON_EXIT__COUNT + 1];
+
 struct mon_global {
 	int		 backend;		/* enum mon_backend */
 	char		*control_socket;
 	char		*state_file;
 	int		 log_level;		/* 0 info, 1 debug */
+	char		*metrics;		/* global.metrics: "IP:PORT" of
+						   the /metrics listener; NULL
+						   = none */
 	char		*snmp_agentx;		/* global.snmp.agentx: the
 						   master's socket; NULL = no
 						   SNMP subagent */
@@ -138,6 +196,12 @@ struct mon_global {
 	int		 on_remove;		/* enum mon_on_remove */
 	unsigned	 drain_timeout_ms;	/* longest drain of a removed
 						   real */
+	char		*maintenance_dir;	/* a file in it named after a
+						   real puts it in maintenance
+						   (weightsrc.h); NULL none */
+	int		 on_exit;		/* enum mon_on_exit */
+	unsigned	 reconcile_ms;		/* global.reconcile_interval;
+						   0 = off */
 };
 
 struct mon_alerts;
@@ -162,6 +226,16 @@ int	mon_model_load(struct mon_model *m, const char *file, struct err *e);
 void	mon_model_free(struct mon_model *m);
 /* Free a probe built by the loader (cancel a running one first). */
 void	mon_probe_free(struct probe *p);
+/*
+ * Set p->fingerprint from p->type's keys and common's (the check's or the
+ * agent's common keys) as they were applied, rc's then sc's settings for
+ * the rest; tag (the service's name) is mixed in.  Equal fingerprints: a
+ * reload keeps the running probe (conf.c).
+ */
+struct mon_directive;
+void	mon_probe_fingerprint(struct probe *p,
+	    const struct mon_directive *common, const config_setting_t *rc,
+	    const config_setting_t *sc, const char *tag);
 
 /* Find by name ("web") and by real key ("198.51.100.11:8080"). */
 struct mon_service *mon_model_service(struct mon_model *m, const char *name);

@@ -26,6 +26,9 @@ extern const struct probe_type chk_mysql;
 extern const struct probe_type chk_pgsql;
 extern const struct probe_type chk_ldap;
 extern const struct probe_type chk_dns;
+extern const struct probe_type chk_icmp;
+extern const struct probe_type chk_ntp;
+extern const struct probe_type chk_radius;
 
 /* Every probe type, once.  Adding a check type = one file + one row. */
 const struct probe_type *const mon_probe_types[] = {
@@ -46,6 +49,9 @@ const struct probe_type *const mon_probe_types[] = {
 	&chk_pgsql,
 	&chk_ldap,
 	&chk_dns,
+	&chk_icmp,
+	&chk_ntp,
+	&chk_radius,
 	NULL
 };
 

@@ -25,10 +25,13 @@
 #include "reload.h"
 #include "resource.h"
 #include "sched.h"
+#include "sdnotify.h"
 #include "state.h"
+#include "weightsrc.h"
 
 static struct {
 	struct mon_model	*m;
+	struct event_base	*base;
 	struct event		*ev_drain;
 	const struct mon_model	*previous;	/* during MON_EV_RELOAD */
 	uint32_t		 next_svc_id;	/* ids never handed out twice */
@@ -132,16 +135,24 @@ index_build(struct index *ix, struct mon_model *m)
 
 /* ---- carrying runtime ------------------------------------------------- */
 
+static int	str_differs(const char *, const char *);
+
 /*
  * The runtime of a real that a reload keeps: everything that did not come
  * from the file.  A runtime field added to struct mon_real (model.h) must
- * be added here, or every reload silently resets it.  eff_weight is
- * recomputed by the caller (the configured weight may have changed).
+ * be added here, or every reload silently resets it.  target_weight,
+ * eff_weight and in_table are recomputed by the caller (the configured
+ * weight or the service's policy may have changed); the slow-start timer
+ * and the probes move after the swap (mon_reload).
  */
 static void
 carry_real(struct mon_real *to, const struct mon_real *from)
 {
 	to->id = from->id;
+	/* a real that became the sorry server or the other way round: the
+	   same kernel entry, but its runtime means something else now */
+	if (to->sorry != from->sorry)
+		return;
 	to->state = from->state;
 	to->admin = from->admin;
 	to->admin_weight = from->admin_weight;
@@ -155,9 +166,25 @@ carry_real(struct mon_real *to, const struct mon_real *from)
 	to->changes = from->changes;
 	to->unknowns = from->unknowns;
 	to->decided = from->decided;
+	to->target_weight = from->target_weight;
 	to->eff_weight = from->eff_weight;
+	to->in_table = from->in_table;
+	to->ramping = from->ramping;
+	to->ramp_start = from->ramp_start;
 	to->kernel_weight = from->kernel_weight;
 	to->stats = from->stats;
+	/* what the sources said (weightsrc.h); the weight file's path is
+	   config: a new one is read when the watcher re-opens */
+	to->ws.agent = from->ws.agent;
+	to->ws.agent_seen = from->ws.agent_seen;
+	to->ws.agent_reach = from->ws.agent_reach;
+	memcpy(to->ws.agent_msg, from->ws.agent_msg,
+	    sizeof(to->ws.agent_msg));
+	to->ws.file.status = from->ws.file.status;
+	to->ws.file.line = from->ws.file.line;
+	memcpy(to->ws.file.msg, from->ws.file.msg, sizeof(to->ws.file.msg));
+	to->ws.file.said = from->ws.file.said;
+	memcpy(to->ws.maint, from->ws.maint, sizeof(to->ws.maint));
 }
 
 /* The same for a service (what resource.c and apply.c wrote). */
@@ -167,7 +194,17 @@ carry_service(struct mon_service *to, const struct mon_service *from)
 	to->id = from->id;
 	to->conns = from->conns;
 	to->quorum_ok = from->quorum_ok;
+	to->sorry_active = from->sorry_active;
+	to->serving = from->serving;
+	to->serving_weight = from->serving_weight;
 }
+
+/* What a new real takes over from the running one it matches. */
+struct mv {
+	struct mon_real	*old;		/* NULL: a new real */
+	unsigned char	 probe;		/* its check keeps running */
+	unsigned char	 agent;		/* its agent keeps running */
+};
 
 static int
 same_check(const struct probe *a, const struct probe *b)
@@ -246,11 +283,13 @@ id_marks(const struct mon_model *m)
 
 /*
  * Match n against the running m: ids, runtime, which checks stay (move[k]
- * = the old real whose probe the k-th real of n takes over, in n's real
- * order), which reals drain.  Touches nothing of m.
+ * = what the k-th real of n takes over, in n's real order), which reals
+ * drain; then n's weights under the carried state and the services'
+ * policy, quietly (qwas[i]: the quorum service i of n had before, -1 a new
+ * service).  Touches nothing of m.
  */
 static int
-match(struct mon_model *m, struct mon_model *n, struct mon_real **move,
+match(struct mon_model *m, struct mon_model *n, struct mv *move, int *qwas,
     struct mon_reload_result *res, struct err *e)
 {
 	struct index	ix = { 0 };
@@ -265,10 +304,12 @@ match(struct mon_model *m, struct mon_model *n, struct mon_real **move,
 		struct ent		*se = index_find(&ix, ENT_SVC, s->key,
 					    NULL);
 
+		qwas[i] = -1;
 		if (se != NULL) {
 			se->used = 1;
 			se->match = s;
 			carry_service(s, se->obj);
+			qwas[i] = s->quorum_ok;
 		} else {
 			res->svcs_added++;
 			s->id = rl.next_svc_id++;
@@ -278,7 +319,7 @@ match(struct mon_model *m, struct mon_model *n, struct mon_real **move,
 			struct ent	*re = NULL;
 			struct mon_real	*old;
 
-			move[k] = NULL;
+			move[k] = (struct mv){ NULL, 0, 0 };
 			if (se != NULL)
 				re = index_find(&ix, ENT_REAL, s->key,
 				    rs->key);
@@ -300,19 +341,32 @@ match(struct mon_model *m, struct mon_model *n, struct mon_real **move,
 			re->used = 1;
 			old = re->obj;
 			carry_real(rs, old);
+			move[k].old = old;
+			if (old->sorry != rs->sorry) {
+				res->changed++;
+				res->restarted_checks += rs->probe != NULL;
+				continue;
+			}
 			if (same_check(old->probe, rs->probe)) {
-				move[k] = old;
+				move[k].probe = 1;
 				res->kept_checks += rs->probe != NULL;
 			} else {
 				/* a new check: its own rise/fall count */
 				rs->count = 0;
 				res->restarted_checks += rs->probe != NULL;
 			}
+			/* a new agent starts over; what the old one said
+			   stays until the new one says otherwise */
+			move[k].agent = same_check(old->agent, rs->agent);
 			if (old->weight != rs->weight ||
-			    !same_check(old->probe, rs->probe))
+			    old->slow_start_ms != rs->slow_start_ms ||
+			    !move[k].probe || !move[k].agent ||
+			    str_differs(old->ws.file.path, rs->ws.file.path))
 				res->changed++;
-			rs->eff_weight = mon_rs_weight(rs);
 		}
+		/* the weights under the carried state and this file's
+		   policy (quorum, sorry server, on_down, slow start) */
+		mon_svc_quorum(s, 1);
 	}
 	if (rl.next_real_id > DIR_ID_MAX + 1) {
 		free(ix.e);
@@ -414,16 +468,67 @@ mon_reload_previous(void)
 
 static void	drain_arm(void);
 
+/* A quorum that the reload itself moved (a new quorum key, a real
+   added or removed): said once, as a check would have. */
+static void
+quorum_moved(struct mon_service *s)
+{
+	struct mon_event	ev = { .type = MON_EV_QUORUM };
+	char			msg[128];
+
+	snprintf(msg, sizeof(msg), "after reload: %u serving, quorum %u%s",
+	    s->serving, s->quorum_weight > 0 ? s->quorum_weight : s->quorum,
+	    s->quorum_weight > 0 ? " (weight)" : "");
+	mon_info("service %s: quorum %s %s%s", s->name, s->quorum_ok ?
+	    "regained" : "lost", msg, s->sorry == NULL ? "" :
+	    s->sorry_active ? "; sorry server takes new flows" : "");
+	ev.svc = s;
+	ev.old = !s->quorum_ok;
+	ev.new = s->quorum_ok;
+	ev.msg = msg;
+	mon_event_emit(&ev);
+}
+
+/* Arm p as one of nstart new probes, spread over its first interval. */
+static void
+start_probe(struct mon_real *rs, struct probe *p, size_t *i, size_t n)
+{
+	if (p == NULL)
+		return;
+	if (mon_sched_arm(p, (unsigned)((uint64_t)p->interval_ms * (*i)++ /
+	    (n ? n : 1))) < 0)
+		mon_error("real %s/%s: cannot start its %s (out of memory)",
+		    rs->svc->name, rs->key, p == rs->agent ? "agent" : "check");
+}
+
+static int	reload(struct mon_model *, struct mon_reload_result *,
+		    struct err *);
+
 int
 mon_reload(struct mon_model *m, struct mon_reload_result *res,
     struct err *e)
 {
+	int	rc;
+
+	/* systemd (Type=notify, ExecReload) waits for READY=1 again; a
+	   refused file is READY too: the daemon serves on */
+	mon_notify_reloading();
+	rc = reload(m, res, e);
+	mon_notify_ready(m);
+	return rc;
+}
+
+static int
+reload(struct mon_model *m, struct mon_reload_result *res, struct err *e)
+{
 	struct mon_model	 n, old;
-	struct mon_real		**move = NULL;
+	struct mv		*move = NULL;
+	int			*qwas = NULL;
 	struct mon_apply_result	 ar;
 	struct mon_event	 ev = { .type = MON_EV_RELOAD };
 	struct timespec		 t0 = mono_now(), t, c0;
 	size_t			 nreals, k, nstart = 0, i_start = 0;
+	struct err		 we = { "" };
 	char			*file;
 	int			 rc;
 
@@ -438,11 +543,12 @@ mon_reload(struct mon_model *m, struct mon_reload_result *res,
 	res->parse_us = us_since(t0);
 	t = mono_now();
 	nreals = mon_model_nreals(&n);
-	if ((move = calloc(nreals + 1, sizeof(*move))) == NULL) {
+	if ((move = calloc(nreals + 1, sizeof(*move))) == NULL ||
+	    (qwas = calloc(n.nsvcs + 1, sizeof(*qwas))) == NULL) {
 		rc = err_set(e, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((rc = match(m, &n, move, res, e)) < 0)
+	if ((rc = match(m, &n, move, qwas, res, e)) < 0)
 		goto fail;
 	globals(m, &n);
 	res->diff_us = us_since(t);
@@ -457,25 +563,45 @@ mon_reload(struct mon_model *m, struct mon_reload_result *res,
 	res->kernel_changes = ar.changes;
 	res->synced = ar.synced;
 
-	/* from here on nothing fails: the new model runs */
+	/* from here on nothing fails: the new model runs.  The watcher
+	   holds pointers to the old reals: closed first, opened again
+	   below on the new ones (new paths, a new maintenance_dir) */
+	mon_ws_watch_close();
 	old = *m;
 	*m = n;
 	k = 0;
 	for (size_t i = 0; i < m->nsvcs; i++)
 		for (size_t j = 0; j < m->svcs[i].nreals; j++, k++) {
 			struct mon_real	*rs = &m->svcs[i].reals[j];
+			struct mon_real	*was = move[k].old;
 
-			if (move[k] == NULL) {
-				nstart += rs->probe != NULL;
+			/* a ramp under way goes on, on this real's timer */
+			mon_slowstart_resume(rs);
+			if (was == NULL)
 				continue;
+			/* the running check and agent move; the ones just
+			   parsed (the same settings) were never started */
+			if (move[k].probe) {
+				mon_probe_free(rs->probe);
+				rs->probe = was->probe;
+				was->probe = NULL;
+				if (rs->probe != NULL)
+					rs->probe->rs = rs;
 			}
-			/* the running check moves; the one just parsed
-			   (the same settings) was never started */
-			mon_probe_free(rs->probe);
-			rs->probe = move[k]->probe;
-			move[k]->probe = NULL;
-			if (rs->probe != NULL)
-				rs->probe->rs = rs;
+			if (move[k].agent) {
+				mon_probe_free(rs->agent);
+				rs->agent = was->agent;
+				was->agent = NULL;
+				if (rs->agent != NULL)
+					rs->agent->rs = rs;
+			}
+		}
+	for (size_t i = 0, kk = 0; i < m->nsvcs; i++)
+		for (size_t j = 0; j < m->svcs[i].nreals; j++, kk++) {
+			struct mon_real *rs = &m->svcs[i].reals[j];
+
+			nstart += (rs->probe != NULL && !move[kk].probe) +
+			    (rs->agent != NULL && !move[kk].agent);
 		}
 
 	res->nsvcs = m->nsvcs;
@@ -490,30 +616,40 @@ mon_reload(struct mon_model *m, struct mon_reload_result *res,
 	rl.previous = NULL;
 
 	for (size_t i = 0; i < old.nsvcs; i++)
-		for (size_t j = 0; j < old.svcs[i].nreals; j++)
+		for (size_t j = 0; j < old.svcs[i].nreals; j++) {
 			mon_sched_disarm(old.svcs[i].reals[j].probe);
+			mon_sched_disarm(old.svcs[i].reals[j].agent);
+			mon_slowstart_drop(&old.svcs[i].reals[j]);
+		}
 	mon_model_free(&old);
 
-	/* new and changed checks: spread over their first interval */
+	/* new and changed checks and agents: spread over their first
+	   interval */
 	for (size_t i = 0, kk = 0; i < m->nsvcs; i++)
 		for (size_t j = 0; j < m->svcs[i].nreals; j++, kk++) {
 			struct mon_real	*rs = &m->svcs[i].reals[j];
-			struct probe	*p = rs->probe;
 
-			if (p == NULL && rs->state != MON_RS_UP)
+			if (rs->probe == NULL && !rs->sorry &&
+			    rs->state != MON_RS_UP)
 				mon_rs_set_state(rs, MON_RS_UP, CHK_R_NONE,
 				    "no check after reload");
-			if (p == NULL || move[kk] != NULL)
-				continue;
-			if (mon_sched_arm(p, (unsigned)((uint64_t)
-			    p->interval_ms * i_start++ / nstart)) < 0)
-				mon_error("real %s/%s: cannot start its check "
-				    "(out of memory)", rs->svc->name,
-				    rs->key);
+			if (!move[kk].probe)
+				start_probe(rs, rs->probe, &i_start, nstart);
+			if (!move[kk].agent)
+				start_probe(rs, rs->agent, &i_start, nstart);
 		}
-	for (size_t i = 0; i < m->nsvcs; i++)
+	/* the weight files and the maintenance directory, read again:
+	   what they still say is no change, no event */
+	if (rl.base != NULL && mon_ws_watch_open(m, rl.base, &we) < 0)
+		mon_error("lvsmond: reload: %s (weight files and the "
+		    "maintenance directory are not watched)", we.msg);
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		if (qwas[i] >= 0 && qwas[i] != m->svcs[i].quorum_ok)
+			quorum_moved(&m->svcs[i]);
 		mon_svc_quorum(&m->svcs[i], 0);
+	}
 	free(move);
+	free(qwas);
 	res->started_checks = nstart;
 	mon_state_dirty(m);
 	drain_arm();
@@ -532,6 +668,7 @@ mon_reload(struct mon_model *m, struct mon_reload_result *res,
 	return 0;
 fail:
 	free(move);
+	free(qwas);
 	mon_model_free(&n);
 	return rc;
 }
@@ -606,6 +743,7 @@ int
 mon_reload_open(struct mon_model *m, struct event_base *base)
 {
 	rl.m = m;
+	rl.base = base;
 	if ((rl.ev_drain = evtimer_new(base, on_drain, NULL)) == NULL)
 		return -ENOMEM;
 	return 0;
@@ -618,4 +756,5 @@ mon_reload_close(void)
 		event_free(rl.ev_drain);
 	rl.ev_drain = NULL;
 	rl.m = NULL;
+	rl.base = NULL;
 }

@@ -24,65 +24,69 @@ const char *const mon_admin_names[MON_ADMIN__COUNT] = {
 	[MON_ADMIN_DRAIN]	= "drain",
 };
 
+/*
+ * The one rule (monitor/README.md, "Weight sources"): first what takes a
+ * server out, then the base weight, then the percentages that scale it.
+ */
 uint32_t
 mon_rs_weight(const struct mon_real *rs)
 {
-	if (rs->admin != MON_ADMIN_ENABLED)
+	const struct mon_ws	*ws = &rs->ws;
+	int			 abs;
+
+	/* maintenance: the operator's disable/drain, the agent's maint,
+	   a file in the maintenance directory */
+	if (rs->admin != MON_ADMIN_ENABLED || mon_ws_maint(ws))
 		return 0;
-	if (rs->state == MON_RS_DOWN || rs->state == MON_RS_RISING)
+	/* not serving: health down or rising, the agent's or the weight
+	   file's down; their drain keeps established flows the same way */
+	if (rs->state == MON_RS_DOWN || rs->state == MON_RS_RISING ||
+	    mon_ws_down(ws) || mon_ws_drain(ws))
 		return 0;
-	/* an operator's weight beats the check's, which beats the file's */
+	/* the base: an operator's weight beats a weight file's absolute,
+	   which beats the agent's, which beats the check's (Lua, exec
+	   WARNING); then the agent's and the file's NN% scale it */
 	if (rs->admin_weight >= 0)
-		return (uint32_t)rs->admin_weight;
+		return mon_ws_scale(ws, (uint32_t)rs->admin_weight);
+	if ((abs = mon_ws_absolute(ws)) >= 0)
+		return mon_ws_scale(ws, (uint32_t)abs);
 	if (rs->check_weight >= 0)
-		return (uint32_t)rs->check_weight;
-	return rs->weight;
+		return mon_ws_scale(ws, (uint32_t)rs->check_weight);
+	return mon_ws_scale(ws, rs->weight);
 }
 
-/* Recompute the effective weight; say so if it moved. */
-static void
-reweigh(struct mon_real *rs)
+void
+mon_rs_apply_policy(struct mon_real *rs, int quiet)
 {
-	uint32_t		w = mon_rs_weight(rs);
+	uint32_t		w;
+	int			in;
 	struct mon_event	ev = { .type = MON_EV_WEIGHT };
 
-	if (w == rs->eff_weight)
+	w = mon_slowstart_weight(rs, mon_quorum_weight(rs, rs->target_weight));
+	in = mon_quorum_in_table(rs, w);
+	/* a removal or a return moves no weight but still goes to the
+	   kernel (apply.c syncs when in_table changes) */
+	if (w == rs->eff_weight && in == rs->in_table)
 		return;
 	ev.svc = rs->svc;
 	ev.rs = rs;
 	ev.old = rs->eff_weight;
 	ev.new = w;
 	rs->eff_weight = w;
-	mon_event_emit(&ev);
-	mon_svc_quorum(rs->svc, 0);
+	rs->in_table = in;
+	if (!quiet)
+		mon_event_emit(&ev);
 }
 
-void
-mon_svc_quorum(struct mon_service *svc, int quiet)
+/* Recompute the real's own weight, then the policy on top; recount. */
+static void
+reweigh(struct mon_real *rs)
 {
-	struct mon_event	ev = { .type = MON_EV_QUORUM };
-	unsigned		serving = 0;
-	int			ok;
-	char			msg[64];
-
-	for (size_t i = 0; i < svc->nreals; i++)
-		serving += svc->reals[i].eff_weight > 0;
-	svc->serving = serving;
-	ok = serving >= 1;
-	if (ok == svc->quorum_ok)
-		return;
-	svc->quorum_ok = ok;
-	if (quiet)
-		return;
-	snprintf(msg, sizeof(msg), "%u of %zu servers serving", serving,
-	    svc->nreals);
-	mon_info("service %s: quorum %s (%s)", svc->name,
-	    ok ? "regained" : "lost", msg);
-	ev.svc = svc;
-	ev.old = !ok;
-	ev.new = ok;
-	ev.msg = msg;
-	mon_event_emit(&ev);
+	rs->target_weight = mon_rs_weight(rs);
+	if (rs->target_weight == 0)
+		mon_slowstart_end(rs);
+	mon_rs_apply_policy(rs, 0);
+	mon_svc_quorum(rs->svc, 0);
 }
 
 void
@@ -100,8 +104,29 @@ mon_rs_init(struct mon_real *rs)
 	rs->decided = 0;
 	rs->changes = 0;
 	rs->kernel_weight = -1;
+	mon_ws_init(&rs->ws);
+	rs->ramping = 0;
 	clock_gettime(CLOCK_REALTIME, &rs->last_change);
+	/* the service's policy comes on top in mon_svc_quorum(svc, 1) */
+	rs->target_weight = mon_rs_weight(rs);
+	rs->eff_weight = rs->target_weight;
+	rs->in_table = 1;
+}
+
+int
+mon_rs_adopt(struct mon_real *rs, uint32_t w)
+{
+	if (rs->probe == NULL || rs->decided || w == 0 ||
+	    rs->state != MON_RS_DOWN)
+		return 0;
+	rs->state = MON_RS_UP;
+	/* held like a check's weight: the first verdict replaces it */
+	rs->check_weight = w > DIR_WEIGHT_MAX ? (int)DIR_WEIGHT_MAX : (int)w;
 	rs->eff_weight = mon_rs_weight(rs);
+	mon_svc_quorum(rs->svc, 1);
+	mon_info("real %s/%s: serving in the kernel at weight %u: adopted as "
+	    "up until its first check", rs->svc->name, rs->key, w);
+	return 1;
 }
 
 void
@@ -175,7 +200,8 @@ mon_rs_verdict(struct mon_real *rs, int ok, int weight_hint, int reason,
 		if (ok) {
 			rs->count = 0;
 			to = MON_RS_UP;
-		} else if (++rs->count >= p->fall) {
+		} else if (first || ++rs->count >= p->fall) {
+			/* first: adopted from the kernel (resource.h) */
 			rs->count = 0;
 			to = MON_RS_DOWN;
 		} else
@@ -184,6 +210,11 @@ mon_rs_verdict(struct mon_real *rs, int ok, int weight_hint, int reason,
 	default:
 		break;
 	}
+	/* back from down: ramp up (not at start: a pool that comes up
+	   with the daemon takes its traffic at once) */
+	if (!first && to == MON_RS_UP && (rs->state == MON_RS_DOWN ||
+	    rs->state == MON_RS_RISING))
+		mon_slowstart_begin(rs);
 	mon_rs_set_state(rs, to, reason, msg);
 	/* after the state: a subscriber counting failures (alerts) sees
 	   the state this verdict led to */
@@ -230,6 +261,10 @@ mon_rs_set_admin(struct mon_real *rs, enum mon_admin to)
 		return;
 	ev.old = rs->admin;
 	ev.new = to;
+	/* enabled again while healthy: the same ramp as a recovery */
+	if (to == MON_ADMIN_ENABLED && (rs->state == MON_RS_UP ||
+	    rs->state == MON_RS_FALLING))
+		mon_slowstart_begin(rs);
 	rs->admin = to;
 	clock_gettime(CLOCK_REALTIME, &rs->last_change);
 	ev.time = rs->last_change;
@@ -243,11 +278,27 @@ mon_rs_set_admin(struct mon_real *rs, enum mon_admin to)
 }
 
 void
+mon_rs_sources_changed(struct mon_real *rs, const char *msg)
+{
+	struct mon_event	ev = { .type = MON_EV_SOURCE };
+
+	mon_info("real %s/%s: %s", rs->svc->name, rs->key, msg);
+	ev.svc = rs->svc;
+	ev.rs = rs;
+	ev.msg = msg;
+	mon_event_emit(&ev);
+	reweigh(rs);
+}
+
+void
 mon_rs_set_weight(struct mon_real *rs, int w)
 {
 	if (w == rs->admin_weight)
 		return;
 	rs->admin_weight = w;
+	/* the operator's number goes to the kernel as it is */
+	if (w >= 0)
+		mon_slowstart_end(rs);
 	if (w >= 0)
 		mon_info("real %s/%s: weight set to %d (configured %u)",
 		    rs->svc->name, rs->key, w, rs->weight);

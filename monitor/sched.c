@@ -103,7 +103,9 @@ run_end(struct probe *p, const struct probe_result *r)
 	p->run = NULL;
 	evtimer_del(p->ev_timeout);
 	dur = (unsigned)((ts_us(now) - ts_us(p->started)) / 1000);
-	if (r->verdict == CHK_V_UNKNOWN)
+	if (p == p->rs->agent)
+		mon_ws_agent_done(p->rs, r, dur);	/* never rise/fall */
+	else if (r->verdict == CHK_V_UNKNOWN)
 		mon_rs_unknown(p->rs, r->reason, r->msg, dur);
 	else
 		mon_rs_verdict(p->rs, r->verdict == CHK_V_OK,
@@ -206,6 +208,9 @@ mon_sched_disarm(struct probe *p)
 	p->ev_next = p->ev_timeout = NULL;
 }
 
+/* A real's probes: its health check and its agent (either may be NULL). */
+#define REAL_PROBES(rs)	{ (rs)->probe, (rs)->agent }
+
 int
 mon_sched_start(struct mon_model *m, struct event_base *base)
 {
@@ -215,18 +220,24 @@ mon_sched_start(struct mon_model *m, struct event_base *base)
 	sched_base = base;
 	for (size_t s = 0; s < m->nsvcs; s++)
 		for (size_t r = 0; r < m->svcs[s].nreals; r++)
-			n += m->svcs[s].reals[r].probe != NULL;
+			n += (m->svcs[s].reals[r].probe != NULL) +
+			    (m->svcs[s].reals[r].agent != NULL);
 
 	for (size_t s = 0; s < m->nsvcs; s++)
 		for (size_t r = 0; r < m->svcs[s].nreals; r++) {
-			struct probe *p = m->svcs[s].reals[r].probe;
+			struct probe *ps[] = REAL_PROBES(&m->svcs[s].reals[r]);
 
-			if (p == NULL)
-				continue;
-			/* spread the first runs evenly over one interval */
-			if ((rc = mon_sched_arm(p, (unsigned)
-			    ((uint64_t)p->interval_ms * i++ / n))) < 0)
-				return rc;
+			for (size_t k = 0; k < 2; k++) {
+				struct probe *p = ps[k];
+
+				if (p == NULL)
+					continue;
+				/* spread the first runs evenly over one
+				   interval */
+				if ((rc = mon_sched_arm(p, (unsigned)
+				    ((uint64_t)p->interval_ms * i++ / n))) < 0)
+					return rc;
+			}
 		}
 	return 0;
 }
@@ -235,6 +246,8 @@ void
 mon_sched_stop(struct mon_model *m)
 {
 	for (size_t s = 0; s < m->nsvcs; s++)
-		for (size_t r = 0; r < m->svcs[s].nreals; r++)
+		for (size_t r = 0; r < m->svcs[s].nreals; r++) {
 			mon_sched_disarm(m->svcs[s].reals[r].probe);
+			mon_sched_disarm(m->svcs[s].reals[r].agent);
+		}
 }

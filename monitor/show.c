@@ -37,6 +37,65 @@ static const char *const fwd_names[DIR_FWD__COUNT] = {
 };
 
 static json_object *
+str_or_null(const char *s)
+{
+	return s[0] != '\0' ? json_object_new_string(s) : NULL;
+}
+
+/* What each weight source says: null when the real has none. */
+static void
+sources_json(json_object *o, const struct mon_real *rs)
+{
+	const struct mon_ws	*ws = &rs->ws;
+	json_object		*a = NULL, *f = NULL;
+	char			 t[64];
+
+	if (rs->agent != NULL) {
+		const struct mon_ws_said *s = &ws->agent;
+
+		a = json_object_new_object();
+		json_object_object_add(a, "port",
+		    json_object_new_int(rs->agent->port));
+		json_object_object_add(a, "state",
+		    str_or_null(mon_ws_oper_names[s->oper]));
+		json_object_object_add(a, "admin",
+		    str_or_null(mon_ws_admin_names[s->admin]));
+		t[0] = '\0';
+		if (s->pct >= 0)
+			snprintf(t, sizeof(t), "%d%%", s->pct);
+		else if (s->abs >= 0)
+			snprintf(t, sizeof(t), "%d", s->abs);
+		json_object_object_add(a, "weight", str_or_null(t));
+		mon_ws_said_text(s, t, sizeof(t));
+		json_object_object_add(a, "says", json_object_new_string(t));
+		json_object_object_add(a, "reachable", ws->agent_reach < 0 ?
+		    NULL : json_object_new_boolean(ws->agent_reach));
+		json_object_object_add(a, "message",
+		    json_object_new_string(ws->agent_msg));
+	}
+	if (ws->file.path != NULL) {
+		static const char *const st[] = { "missing", "ok", "empty",
+		    "bad" };
+
+		f = json_object_new_object();
+		json_object_object_add(f, "path",
+		    json_object_new_string(ws->file.path));
+		json_object_object_add(f, "status",
+		    json_object_new_string(st[ws->file.status]));
+		t[0] = '\0';
+		if (ws->file.status == MON_WSF_OK)
+			mon_ws_said_text(&ws->file.said, t, sizeof(t));
+		json_object_object_add(f, "says", json_object_new_string(t));
+		json_object_object_add(f, "message",
+		    json_object_new_string(ws->file.msg[0] ? ws->file.msg :
+		    ws->file.said.desc));
+	}
+	json_object_object_add(o, "agent", a);
+	json_object_object_add(o, "weight_file", f);
+	json_object_object_add(o, "maintenance", str_or_null(ws->maint));
+}
+
+static json_object *
 real_json(const struct mon_real *rs)
 {
 	json_object	*o = json_object_new_object();
@@ -72,6 +131,14 @@ real_json(const struct mon_real *rs)
 	json_object_object_add(o, "unknowns",
 	    json_object_new_int64((int64_t)rs->unknowns));
 	json_object_object_add(o, "id", json_object_new_int64(rs->id));
+	sources_json(o, rs);
+	json_object_object_add(o, "target_weight",
+	    json_object_new_int64(rs->target_weight));
+	json_object_object_add(o, "sorry", json_object_new_boolean(rs->sorry));
+	json_object_object_add(o, "slow_start", mon_slowstart_pct(rs) < 0 ?
+	    NULL : json_object_new_int(mon_slowstart_pct(rs)));
+	json_object_object_add(o, "in_table",
+	    json_object_new_boolean(rs->in_table));
 	return o;
 }
 
@@ -102,6 +169,22 @@ mon_show_json(struct evbuffer *out, const struct mon_model *m)
 		json_object_object_add(o, "id", json_object_new_int64(s->id));
 		json_object_object_add(o, "quorum", json_object_new_string(
 		    s->quorum_ok ? "ok" : "lost"));
+		json_object_object_add(o, "quorum_min",
+		    json_object_new_int64(s->quorum_weight ? 0 : s->quorum));
+		json_object_object_add(o, "quorum_weight",
+		    json_object_new_int64(s->quorum_weight));
+		json_object_object_add(o, "hysteresis",
+		    json_object_new_int64(s->hysteresis));
+		json_object_object_add(o, "serving",
+		    json_object_new_int64(s->serving));
+		json_object_object_add(o, "serving_weight",
+		    json_object_new_int64((int64_t)s->serving_weight));
+		json_object_object_add(o, "on_down", json_object_new_string(
+		    mon_on_down_names[s->on_down]));
+		json_object_object_add(o, "sorry_server", s->sorry == NULL ?
+		    NULL : json_object_new_string(s->sorry->key));
+		json_object_object_add(o, "sorry_active",
+		    json_object_new_boolean(s->sorry_active));
 		for (size_t j = 0; j < s->nreals; j++)
 			json_object_array_add(reals, real_json(&s->reals[j]));
 		json_object_object_add(o, "servers", reals);
@@ -119,20 +202,23 @@ mon_show_text(struct evbuffer *out, const struct mon_model *m)
 {
 	for (size_t i = 0; i < m->nsvcs; i++) {
 		const struct mon_service	*s = &m->svcs[i];
-		size_t				 up = 0;
+		size_t				 up = 0, n;
 
-		for (size_t j = 0; j < s->nreals; j++)
+		n = s->nreals - (s->sorry != NULL);
+		for (size_t j = 0; j < n; j++)
 			up += s->reals[j].state == MON_RS_UP ||
 			    s->reals[j].state == MON_RS_FALLING;
 		evbuffer_add_printf(out, "%sservice %s  %s  %s %s  "
-		    "(%zu servers, %zu up)\n", i ? "\n" : "", s->name, s->key,
-		    s->sched, fwd_names[s->fwd], s->nreals, up);
+		    "(%zu servers, %zu up%s%s)\n", i ? "\n" : "", s->name,
+		    s->key, s->sched, fwd_names[s->fwd], n, up,
+		    s->quorum_ok ? "" : ", quorum lost",
+		    s->sorry_active ? ": sorry server serving" : "");
 		evbuffer_add_printf(out, "  %-24s %-8s %-9s %6s %6s %6s  "
 		    "%-24s %s\n", "SERVER", "STATE", "ADMIN", "WEIGHT", "EFF",
 		    "KERNEL", "LAST CHANGE", "LAST CHECK");
 		for (size_t j = 0; j < s->nreals; j++) {
 			const struct mon_real	*rs = &s->reals[j];
-			char			 t[40], kw[24];
+			char			 t[40], kw[24], src[256];
 
 			mon_rfc3339(&rs->last_change, t, sizeof(t));
 			if (rs->kernel_weight < 0)
@@ -140,14 +226,28 @@ mon_show_text(struct evbuffer *out, const struct mon_model *m)
 			else
 				snprintf(kw, sizeof(kw), "%lld",
 				    (long long)rs->kernel_weight);
+			char			 tag[48] = "";
+			int			 pct = mon_slowstart_pct(rs);
+
+			if (rs->sorry)
+				snprintf(tag, sizeof(tag), "  [sorry]");
+			else if (!rs->in_table)
+				snprintf(tag, sizeof(tag), "  [removed]");
+			else if (pct >= 0)
+				snprintf(tag, sizeof(tag), "  [slow start "
+				    "%d%%]", pct);
 			evbuffer_add_printf(out, "  %-24s %-8s %-9s %6d %6u "
-			    "%6s  %-24s %s %s%s%s\n", rs->key,
+			    "%6s  %-24s %s %s%s%s%s\n", rs->key,
 			    mon_rs_state_names[rs->state],
 			    mon_admin_names[rs->admin], rs->admin_weight >= 0 ?
 			    rs->admin_weight : (int)rs->weight, rs->eff_weight,
 			    kw, t, rs->probe ? rs->probe->type->name : "none",
 			    chk_reasons[rs->last_reason].code,
-			    rs->last_msg[0] ? ": " : "", rs->last_msg);
+			    rs->last_msg[0] ? ": " : "", rs->last_msg, tag);
+			mon_ws_summary(rs, src, sizeof(src));
+			if (src[0] != '\0')
+				evbuffer_add_printf(out, "  %-24s sources: "
+				    "%s\n", "", src);
 		}
 	}
 	mon_alert_show_text(out);
@@ -220,6 +320,8 @@ mon_event_format(struct evbuffer *out, const struct mon_event *ev, int json)
 			json_object_object_add(j, "new", json_object_new_string(
 			    ev->new ? "ok" : "lost"));
 			break;
+		case MON_EV_SOURCE:
+			break;		/* all in the message */
 		default:
 			json_object_object_add(j, "error",
 			    json_object_new_int(ev->error));
@@ -247,6 +349,11 @@ mon_event_format(struct evbuffer *out, const struct mon_event *ev, int json)
 	case MON_EV_QUORUM:
 		evbuffer_add_printf(out, "%s quorum %s %s: %s\n", t,
 		    ev->svc->name, ev->new ? "ok" : "lost", ev->msg);
+		break;
+	case MON_EV_SOURCE:
+		evbuffer_add_printf(out, "%s source %s %s %s\n", t,
+		    ev->svc ? ev->svc->name : "-", ev->rs ? ev->rs->key : "-",
+		    ev->msg);
 		break;
 	case MON_EV_RELOAD:
 		evbuffer_add_printf(out, "%s reload %s\n", t, ev->msg);

@@ -79,6 +79,12 @@ snmp_notify_init(struct event_base *base, size_t max)
 	return 0;
 }
 
+int
+snmp_notify_ready(void)
+{
+	return nq.init;
+}
+
 void
 snmp_notify_reset(void)
 {

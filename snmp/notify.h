@@ -25,6 +25,8 @@ struct snmp_session;
 
 /* Bind to the loop (the deferred send runs from it).  0 or -ENOMEM. */
 int	snmp_notify_init(struct event_base *base, size_t max);
+/* 1 between init and reset: there is a queue to put notifications in. */
+int	snmp_notify_ready(void);
 /* Free every entry and the event. */
 void	snmp_notify_reset(void);
 

@@ -75,6 +75,15 @@ struct snmp_notify_stats {
 void	snmp_notify_stats(struct snmp_notify_stats *st);
 
 /*
+ * Queue lvsmonAlarm for an alarm of the alert policy (the `snmp` sink,
+ * monitor/alert_snmp.c).  Queued is delivered: the queue sends it when the
+ * master is there and keeps it while it is not.  0, -ENOTCONN when there
+ * is no subagent (no global.snmp), -ENOMEM.
+ */
+struct mon_alert;
+int	snmp_alarm_send(const struct mon_alert *a);
+
+/*
  * Director failover role (lvsmonDirectorRole).  There is no failover yet
  * (issue 10): the role is standalone until snmp_role_changed() is called
  * from the role event it will emit.

@@ -40,7 +40,8 @@
 #   lab_events_start PREFIX FILE [--json]  "lvsmonctl events" into FILE in
 #                                 the background (stopped by lab_down)
 #   lab_field PREFIX SVC SERVER FIELD  one field of one real from
-#                                 "show --json" ("null" for JSON null)
+#                                 "show --json" ("null" for JSON null;
+#                                 a.b for a nested one)
 #   lab_field_is PREFIX SVC SERVER FIELD WANT   the same as a test
 #   lab_wait_state PREFIX SECS SVC STATE SERVER...  wait until all are STATE
 #   lab_wait_log PREFIX SECS REGEX  wait until the daemon's log matches
@@ -441,7 +442,8 @@ _lab_stream_connected()
 }
 
 # lab_field PREFIX SERVICE SERVER FIELD: the field of one real in
-# "show --json"; "null" for null, true/false for booleans.  Fails when the
+# "show --json" (FIELD may be a path: agent.says); "null" for null,
+# true/false for booleans.  Fails when the
 # service or the real is not there or the output is not JSON.
 lab_field()
 {
@@ -456,7 +458,9 @@ lab_field()
 				    "[$r->{address}]:$r->{port}" :
 				    "$r->{address}:$r->{port}";
 				next unless $k eq $key;
-				my $v = $r->{$field};
+				my $v = $r;	# "agent.says": a nested field
+				$v = ref $v eq "HASH" ? $v->{$_} : undef
+				    for split /\./, $field;
 				print !defined $v ? "null" :
 				    JSON::PP::is_bool($v) ? ($v ? "true" : "false")
 				    : $v;

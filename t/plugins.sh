@@ -27,6 +27,9 @@
 #                                 config must follow PLUG_SEP=""
 #   plug_listening P I PORT [udp]  does something listen on PORT in real
 #                                 I's namespace?  (for _lab_wait)
+#   plug_expect P SECS SVC SERVER STATE REASON MSG_REGEX "sentence"
+#                                 wait until the real has that state,
+#                                 reason code and message; ok / not ok
 #   plug_bg P NAME CMD...         CMD in the background (stdout/stderr to
 #                                 NAME.log in the lab dir), tracked so that
 #                                 lab_down stops it; its pid in NAME.bg
@@ -223,4 +226,52 @@ plug_settle()
 		fi
 	done
 	PLUG_WANT=()
+}
+
+# plug_expect P SECS SVC SERVER STATE REASON MSG_REGEX "sentence": wait up
+# to SECS until SERVER of SVC is in STATE with REASON (show --json's
+# reason code: OK, L4CON, L7RSP, ...) and a message matching MSG_REGEX,
+# then one ok / not ok, with what was seen on failure.  For the built-in
+# checks (t/e2e/net_checks.t, canned_checks.t), whose reason is part of
+# what they prove.
+plug_expect()
+{
+	local p=$1 secs=$2 svc=$3 srv=$4 state=$5 reason=$6 re=$7 what=$8
+	local end line
+	end=$((${EPOCHREALTIME/./} + secs * 1000000))
+	while :; do
+		line=$(_plug_fields "$p" "$svc" "$srv")
+		[[ $line == "$state|$reason|"* ]] &&
+		    [[ ${line#*|*|} =~ $re ]] && break
+		[ "${EPOCHREALTIME/./}" -lt "$end" ] || break
+		sleep 0.2
+	done
+	if [[ $line == "$state|$reason|"* ]] && [[ ${line#*|*|} =~ $re ]]; then
+		ok 0 "$what"
+	else
+		ok 1 "$what"
+		diag "    $svc/$srv: got '$line'" \
+		    "    wanted: '$state|$reason|' and a message =~ '$re'"
+	fi
+}
+
+# "STATE|REASON|MESSAGE" of one real in show --json ("" if absent).
+_plug_fields()
+{
+	lab_ctl "$1" show --json 2>/dev/null | perl -MJSON::PP -e '
+		my ($svc, $key) = @ARGV;
+		my $d = eval { decode_json(join "", <STDIN>) } or exit 2;
+		for my $s (@{$d->{services} || []}) {
+			next unless $s->{name} eq $svc;
+			for my $r (@{$s->{servers} || []}) {
+				my $k = $r->{address} =~ /:/ ?
+				    "[$r->{address}]:$r->{port}" :
+				    "$r->{address}:$r->{port}";
+				next unless $k eq $key;
+				my $m = $r->{message} // "";
+				$m =~ s/\n/ /g;
+				print join("|", $r->{state} // "",
+				    $r->{reason} // "", $m), "\n";
+			}
+		}' "$2" "$3"
 }

@@ -554,3 +554,55 @@ snmp_compare()
 			    unless $g{$o} =~ /^$re$/;
 		}' "$1" "$2" "${3:+$SNMP_LVS.$3}"
 }
+
+# Reading the trap log (lines "TRAP oid = value| oid = value| ...").
+#   snmp_trap_lines SINCE NOTIFICATION [OID VALUE-REGEX]...  the log's lines
+#                            after line SINCE for that notification whose
+#                            varbinds match (values unquoted, the type
+#                            label dropped), one per line
+#   snmp_ntraps SINCE NOTIFICATION [OID REGEX]...   how many
+#   snmp_have_traps N SINCE NOTIFICATION [OID REGEX]...  at least N (for
+#                            wait_until)
+#   snmp_trap_value LINE OID the value of one varbind of a trap line
+snmp_trap_lines()
+{
+	tail -n +"$(($1 + 1))" "$(snmp_traps)" | perl -e '
+		my ($n, %want) = @ARGV;
+		LINE: while (my $l = <STDIN>) {
+			next unless $l =~ /^TRAP /;
+			chomp $l;
+			my %vb;
+			for (split /\| /, substr($l, 5)) {
+				my ($o, $v) = /^(\S+) = (?:[\w-]+: ?)?(.*)$/
+				    or next;
+				$v =~ s/^"(.*)"$/$1/;
+				$v =~ s/\s+$//;
+				$vb{$o} = $v;
+			}
+			next unless ($vb{".1.3.6.1.6.3.1.1.4.1.0"} // "")
+			    eq $n;
+			for my $o (keys %want) {
+				next LINE unless defined $vb{$o} &&
+				    $vb{$o} =~ /^(?:$want{$o})$/;
+			}
+			print "$l\n";
+		}' "$2" "${@:3}"
+}
+snmp_ntraps()
+{
+	snmp_trap_lines "$@" | wc -l
+}
+snmp_have_traps()
+{
+	[ "$(snmp_ntraps "${@:2}")" -ge "$1" ]
+}
+snmp_trap_value()
+{
+	perl -e 'my ($l, $o) = @ARGV;
+		for (split /\| /, $l) {
+			next unless /^\Q$o\E = (?:[\w-]+: ?)?(.*)$/;
+			my $v = $1; $v =~ s/^"(.*)"$/$1/; $v =~ s/\s+$//;
+			print $v; exit 0;
+		}
+		exit 1;' "$1" "$2"
+}

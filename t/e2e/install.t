@@ -16,7 +16,7 @@ D=$(mktemp -d "${TMPDIR:-/tmp}/lvsmon-install.XXXXXX") || bail_out "mktemp"
 cleanup() { rm -rf "$D"; }
 T_EXIT_HOOKS+=(cleanup)
 
-plan 9
+plan 13
 
 make -s -C "$ROOT" install MODE=$MODE PREFIX="$D/usr" UNITDIR="$D/unit" \
     MIBDIR="$D/mibs" >"$D/make.log" 2>&1
@@ -44,6 +44,24 @@ else
 fi
 like "$(grep '^CapabilityBoundingSet=' "$D/unit/lvsmond.service")" \
     "CAP_NET_ADMIN CAP_NET_RAW$" "the unit keeps only NET_ADMIN and NET_RAW"
+is "$(grep -E '^(Type|NotifyAccess)=' "$D/unit/lvsmond.service" | tr '\n' ' ')" \
+    "Type=notify NotifyAccess=main " "the unit waits for lvsmond's READY=1"
+is "$(grep '^ExecReload=' "$D/unit/lvsmond.service")" \
+    'ExecReload=/bin/kill -HUP $MAINPID' "systemctl reload sends SIGHUP"
+like "$(grep -E '^(SecureBits|NoNewPrivileges|ProtectSystem)=' \
+    "$D/unit/lvsmond.service" | tr '\n' ' ')" \
+    "^SecureBits=noroot noroot-locked NoNewPrivileges=yes ProtectSystem=strict $" \
+    "the unit is hardened: noroot, no new privileges, a read-only system"
+if command -v systemd-analyze >/dev/null &&
+    systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
+	out=$(systemd-analyze security --offline=true --threshold=40 \
+	    "$D/unit/lvsmond.service" 2>&1)
+	ok $? "systemd-analyze security rates the unit's exposure at most 4.0" ||
+	    diag "$(tail -3 <<<"$out")"
+	note "$(grep -o 'Overall exposure level.*' <<<"$out")"
+else
+	skip 1 "systemd-analyze security --offline is not available"
+fi
 
 if command -v man >/dev/null; then
 	for p in man8/lvsmond.8 man8/lvsmonctl.8 man5/lvsmond.conf.5; do

@@ -46,79 +46,34 @@ S=$(lab_ctl "$P" show --json | perl -MJSON::PP -e '
     print decode_json(join "", <STDIN>)->{services}[0]{id}')
 I2=$S.$(lab_field "$P" web "$R2" id)
 
-# traps SINCE NOTIFICATION [OID VALUE-REGEX]...: the trap log's lines after
-# line SINCE for that notification whose varbinds match, one per line.
-traps()
-{
-	tail -n +"$(($1 + 1))" "$(snmp_traps)" | perl -e '
-		my ($n, %want) = @ARGV;
-		LINE: while (my $l = <STDIN>) {
-			next unless $l =~ /^TRAP /;
-			chomp $l;
-			my %vb;
-			for (split /\| /, substr($l, 5)) {
-				my ($o, $v) = /^(\S+) = (?:[\w-]+: ?)?(.*)$/
-				    or next;
-				$v =~ s/^"(.*)"$/$1/;
-				$v =~ s/\s+$//;
-				$vb{$o} = $v;
-			}
-			next unless ($vb{".1.3.6.1.6.3.1.1.4.1.0"} // "")
-			    eq $n;
-			for my $o (keys %want) {
-				next LINE unless defined $vb{$o} &&
-				    $vb{$o} =~ /^(?:$want{$o})$/;
-			}
-			print "$l\n";
-		}' "$2" "${@:3}"
-}
-ntraps()
-{
-	traps "$@" | wc -l
-}
-have_traps()	# have_traps N SINCE NOTIFICATION [OID REGEX]...
-{
-	[ "$(ntraps "${@:2}")" -ge "$1" ]
-}
-# value LINE OID: the value of one varbind of a trap line.
-value()
-{
-	perl -e 'my ($l, $o) = @ARGV;
-		for (split /\| /, $l) {
-			next unless /^\Q$o\E = (?:[\w-]+: ?)?(.*)$/;
-			my $v = $1; $v =~ s/^"(.*)"$/$1/; $v =~ s/\s+$//;
-			print $v; exit 0;
-		}
-		exit 1;' "$1" "$2"
-}
 RS=$SNMP_LVS.100.3.1		# lvsmonRealEntry
 
 # The notifications of the start are in; from here on, count.
-wait_until 5 have_traps 2 0 "$REAL_CHANGE" "$RS.3.$I2" "C6 33 64 0C" \
+wait_until 5 snmp_have_traps 2 0 "$REAL_CHANGE" "$RS.3.$I2" "C6 33 64 0C" \
     "$RS.5.$I2" 'up\(3\)'
 mark=$(wc -l <"$(snmp_traps)")
 
 lab_rs_stop "$P" 2
 lab_wait_state "$P" 10 web down "$R2"
 ok $? "rs2 is stopped and lvsmond sees it down"
-wait_until 5 have_traps 2 "$mark" "$REAL_CHANGE" "$RS.3.$I2" \
+wait_until 5 snmp_have_traps 2 "$mark" "$REAL_CHANGE" "$RS.3.$I2" \
     "C6 33 64 0C" "$RS.5.$I2" 'down\(1\)'
 ok $? "in 5 s snmptrapd has rs2's lvsmonRealStateChange to down, twice" \
     "(trap and inform)"
-line=$(traps "$mark" "$REAL_CHANGE" "$RS.5.$I2" 'down\(1\)' | head -n 1)
+line=$(snmp_trap_lines "$mark" "$REAL_CHANGE" "$RS.5.$I2" 'down\(1\)' | head -n 1)
 note "${line:0:1200}"
-is "$(value "$line" "$SNMP_LVS.100.2.1.2.$S")" web \
+is "$(snmp_trap_value "$line" "$SNMP_LVS.100.2.1.2.$S")" web \
     "it names the service: lvsmonServiceName = web"
-is "$(value "$line" "$RS.2.$I2") $(value "$line" "$RS.3.$I2") $(
-    value "$line" "$RS.4.$I2")" "ipv4(1) C6 33 64 0C 8080" \
+is "$(snmp_trap_value "$line" "$RS.2.$I2") $(snmp_trap_value "$line" "$RS.3.$I2") $(
+    snmp_trap_value "$line" "$RS.4.$I2")" "ipv4(1) C6 33 64 0C 8080" \
     "it carries the server's address 198.51.100.12 (InetAddress) and port 8080"
-like "$(value "$line" "$RS.6.$I2") -> $(value "$line" "$RS.5.$I2")" \
+like "$(snmp_trap_value "$line" "$RS.6.$I2") -> $(snmp_trap_value "$line" "$RS.5.$I2")" \
     '^(up\(3\)|falling\(4\)) -> down\(1\)$' \
     "it carries the old state (up or falling) and the new state down"
-like "$(value "$line" "$RS.13.$I2"): $(value "$line" "$RS.14.$I2")" \
+like "$(snmp_trap_value "$line" "$RS.13.$I2"): $(snmp_trap_value "$line" "$RS.14.$I2")" \
     '^l4con\([0-9]+\): .*(refused|REFUSED)' \
     "it carries the reason (l4con) and the check's message (refused)"
-is "$(value "$line" "$RS.10.$I2")" 0 \
+is "$(snmp_trap_value "$line" "$RS.10.$I2")" 0 \
     "it carries the effective weight the server now has: 0"
 
 # snmpd away: the state change is queued, and sent once snmpd is back.
@@ -127,17 +82,17 @@ mark=$(wc -l <"$(snmp_traps)")
 lab_rs_start "$P" 2 || bail_out "rsd did not start again"
 lab_wait_state "$P" 10 web up "$R2"
 ok $? "with snmpd stopped, rs2 is started again and lvsmond sees it up"
-is "$(ntraps "$mark" "$REAL_CHANGE" "$RS.3.$I2" "C6 33 64 0C")" 0 \
+is "$(snmp_ntraps "$mark" "$REAL_CHANGE" "$RS.3.$I2" "C6 33 64 0C")" 0 \
     "no notification can arrive while snmpd is stopped"
 snmpd_start
 ok $? "snmpd starts again on the same port and AgentX socket"
 t0=${EPOCHREALTIME/./}
-wait_until 5 have_traps 1 "$mark" "$REAL_CHANGE" "$RS.3.$I2" \
+wait_until 5 snmp_have_traps 1 "$mark" "$REAL_CHANGE" "$RS.3.$I2" \
     "C6 33 64 0C" "$RS.5.$I2" 'up\(3\)'
 ok $? "rs2's queued lvsmonRealStateChange to up arrives once snmpd is back"
 note "it arrived $(((${EPOCHREALTIME/./} - t0) / 1000)) ms after snmpd answered"
-line=$(traps "$mark" "$REAL_CHANGE" "$RS.5.$I2" 'up\(3\)' | head -n 1)
-like "$(value "$line" "$RS.6.$I2") -> $(value "$line" "$RS.5.$I2")" \
+line=$(snmp_trap_lines "$mark" "$REAL_CHANGE" "$RS.5.$I2" 'up\(3\)' | head -n 1)
+like "$(snmp_trap_value "$line" "$RS.6.$I2") -> $(snmp_trap_value "$line" "$RS.5.$I2")" \
     '^(down\(1\)|rising\(2\)) -> up\(3\)$' \
     "... with old state down (or rising) and new state up"
 notify_settled()
@@ -158,12 +113,12 @@ lab_rs_stop "$P" 1
 lab_rs_stop "$P" 2
 lab_wait_state "$P" 10 web down "$R1" "$R2"
 ok $? "with both servers stopped, both are down"
-wait_until 5 have_traps 1 "$mark" "$QUORUM_CHANGE" \
+wait_until 5 snmp_have_traps 1 "$mark" "$QUORUM_CHANGE" \
     "$SNMP_LVS.100.2.1.2.$S" web "$SNMP_LVS.100.2.1.11.$S" 'lost\(2\)'
 ok $? "snmptrapd has lvsmonServiceQuorumChange: service web, quorum lost"
-line=$(traps "$mark" "$QUORUM_CHANGE" | head -n 1)
-is "$(value "$line" "$SNMP_LVS.100.2.1.4.$S") $(value "$line" \
-    "$SNMP_LVS.100.2.1.5.$S") $(value "$line" "$SNMP_LVS.100.2.1.10.$S")" \
+line=$(snmp_trap_lines "$mark" "$QUORUM_CHANGE" | head -n 1)
+is "$(snmp_trap_value "$line" "$SNMP_LVS.100.2.1.4.$S") $(snmp_trap_value "$line" \
+    "$SNMP_LVS.100.2.1.5.$S") $(snmp_trap_value "$line" "$SNMP_LVS.100.2.1.10.$S")" \
     "CB 00 71 0A 80 0" \
     "it carries the service's address 203.0.113.10, port 80, 0 serving"
 

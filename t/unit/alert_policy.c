@@ -106,7 +106,7 @@ config_errors_name_line_entry_and_key(void **state)
 	} cases[] = {
 		{ SVC "} );\nalerts = ( { type = \"pager\"; } );\n",
 		  ":5: alerts #1: type: unknown sink \"pager\" (one of syslog, "
-		  "exec, webhook, mail, nagios)" },
+		  "exec, webhook, mail, nagios, snmp)" },
 		{ SVC "} );\nalerts = ( { type = \"exec\";\n"
 		  "  command = \"mail.alert\"; } );\n",
 		  ":5: alerts #1 (exec): command: \"mail.alert\" must be an "

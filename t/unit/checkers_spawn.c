@@ -386,6 +386,47 @@ cancel_kills_without_a_callback_and_drain_reaps(void **state)
 	assert_int_equal(errno, ECHILD);
 }
 
+/* stdin: the bytes arrive whole, even past a pipe's 64 KiB (the loop
+   writes as the child reads); a child that never reads them does not
+   block anything (EPIPE once it exits, SIGPIPE ignored as lvsmond does). */
+static void
+stdin_bytes_reach_the_child_whole(void **state)
+{
+	struct ctx		*c = *state;
+	struct chk_spawn_opts	 o = { 0 };
+	size_t			 n = 300000;
+	char			*in = malloc(n), want[64];
+
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < n; i++)
+		in[i] = (char)('a' + i % 26);
+	o.in = in;
+	o.in_len = n;
+	assert_int_equal(run_sh(c, "wc -c", &o), 0);
+	free(in);
+	assert_int_equal(c->done, 1);
+	assert_int_equal(c->r.exit_code, 0);
+	snprintf(want, sizeof(want), "%zu\n", n);
+	assert_string_equal(c->r.out, want);
+}
+
+static void
+stdin_not_read_does_not_block(void **state)
+{
+	struct ctx		*c = *state;
+	struct chk_spawn_opts	 o = { 0 };
+	size_t			 n = 1u << 20;
+	char			*in = calloc(1, n);
+
+	signal(SIGPIPE, SIG_IGN);
+	o.in = in;
+	o.in_len = n;
+	assert_int_equal(run_sh(c, "exit 4", &o), 0);
+	free(in);
+	assert_int_equal(c->done, 1);
+	assert_int_equal(c->r.exit_code, 4);
+}
+
 int
 main(void)
 {
@@ -421,6 +462,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    cancel_kills_without_a_callback_and_drain_reaps, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    stdin_bytes_reach_the_child_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    stdin_not_read_does_not_block, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

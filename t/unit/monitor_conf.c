@@ -62,6 +62,9 @@ good_file_gives_services_reals_and_inherited_checks(void **state)
 	unlink(path);
 	assert_int_equal(m.global.backend, MON_BACKEND_NONE);
 	assert_string_equal(m.global.control_socket, "/tmp/x.sock");
+	/* defaults: restart-friendly */
+	assert_int_equal(m.global.on_exit, MON_ON_EXIT_KEEP);
+	assert_int_equal(m.global.reconcile_ms, 30000);
 	assert_int_equal(m.nsvcs, 2);
 	s = mon_model_service(&m, "web");
 	assert_non_null(s);
@@ -182,10 +185,44 @@ static const struct bad bads[] = {
 	  "services = ( { name = \"web\"; address = \"192.0.2.1\";\n"
 	  "  real_servers = ( { address = \"198.51.100.1\"; } ); } );\n",
 	  { "service #1: port: is required", NULL } },
+	{ "agent without a port",
+	  "services = ( { name = \"web\"; address = \"192.0.2.1\"; port = 80;\n"
+	  "  agent = { interval = 2; };\n"
+	  "  real_servers = ( { address = \"198.51.100.1\"; } ); } );\n",
+	  { ":2: service web: real 198.51.100.1:80: port: is required",
+	    NULL } },
+	{ "typo in a real's agent block",
+	  "services = ( { name = \"web\"; address = \"192.0.2.1\"; port = 80;\n"
+	  "  real_servers = ( { address = \"198.51.100.1\";\n"
+	  "    agent = { port = 10000; sned = \"x\"; }; } ); } );\n",
+	  { ":3: service web: real 198.51.100.1:80: sned: unknown key in agent",
+	    NULL } },
+	{ "weight_file placeholder",
+	  "services = ( { name = \"web\"; address = \"192.0.2.1\"; port = 80;\n"
+	  "  weight_file = \"/run/w/%a:%q\";\n"
+	  "  real_servers = ( { address = \"198.51.100.1\"; } ); } );\n",
+	  { ":2: service web: real 198.51.100.1:80: weight_file: unknown "
+	    "placeholder %q", NULL } },
+	{ "relative weight_file",
+	  "services = ( { name = \"web\"; address = \"192.0.2.1\"; port = 80;\n"
+	  "  real_servers = ( { address = \"198.51.100.1\";\n"
+	  "    weight_file = \"w/x\"; } ); } );\n",
+	  { ":3: service web: real 198.51.100.1:80: weight_file: \"w/x\": "
+	    "expected an absolute path", NULL } },
 	{ "bad backend",
 	  "global = {\n backend = \"lvs\"; };\n",
 	  { ":2: global: backend: \"lvs\" is not one of auto, ipvs, nft, none",
 	    NULL } },
+	{ "bad on_exit",
+	  "global = {\n on_exit = \"drop\"; };\n",
+	  { ":2: global: on_exit: \"drop\" is not one of keep, flush", NULL } },
+	{ "reconcile too often",
+	  "global = { backend = \"none\";\n reconcile_interval = 0.2; };\n",
+	  { ":2: global: reconcile_interval: expected 0 (off) or at least 1 s",
+	    NULL } },
+	{ "reconcile negative",
+	  "global = {\n reconcile_interval = -1; };\n",
+	  { ":2: global: reconcile_interval: -1 s not in 0..86400 s", NULL } },
 };
 
 static void
@@ -218,6 +255,44 @@ bad_files_are_refused_with_file_line_and_key(void **state)
 }
 
 static void
+agent_and_weight_file_are_inherited_and_expanded(void **state)
+{
+	struct mon_model	 m;
+	struct err		 e = { "" };
+	struct mon_real		*a, *b;
+	const char		*f;
+
+	(void)state;
+	f = write_conf(
+	    "global = { maintenance_dir = \"/run/lvsmon/maint\"; };\n"
+	    "services = ( { name = \"web\"; address = \"203.0.113.10\";\n"
+	    "  port = 80; agent = { port = 10000; interval = 0.5; };\n"
+	    "  weight_file = \"/run/w/%n-%a:%p\";\n"
+	    "  real_servers = ( { address = \"198.51.100.11\"; port = 8080; },\n"
+	    "    { address = \"198.51.100.12\"; weight_file = \"/d/\";\n"
+	    "      agent = { port = 10001; send = \"web\\n\"; }; } ); } );\n");
+	if (mon_model_load(&m, f, &e) < 0)
+		fail_msg("%s", e.msg);
+	unlink(path);
+	assert_string_equal(m.global.maintenance_dir, "/run/lvsmon/maint");
+	a = &m.svcs[0].reals[0];
+	b = &m.svcs[0].reals[1];
+	assert_null(a->probe);
+	assert_non_null(a->agent);
+	assert_int_equal(a->agent->port, 10000);
+	assert_int_equal(a->agent->interval_ms, 500);
+	assert_int_equal(a->agent->timeout_ms, 1000);
+	assert_string_equal(a->agent->name, "198.51.100.11:10000");
+	assert_string_equal(a->ws.file.path, "/run/w/web-198.51.100.11:8080");
+	/* the real's own block overrides key by key */
+	assert_int_equal(b->agent->port, 10001);
+	assert_int_equal(b->agent->interval_ms, 500);
+	assert_string_equal(*(char **)b->agent->conf, "web\n");
+	assert_string_equal(b->ws.file.path, "/d/198.51.100.12:80");
+	mon_model_free(&m);
+}
+
+static void
 missing_file_says_so(void **state)
 {
 	struct mon_model	m;
@@ -235,6 +310,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(good_file_gives_services_reals_and_inherited_checks),
 		cmocka_unit_test(bad_files_are_refused_with_file_line_and_key),
+		cmocka_unit_test(agent_and_weight_file_are_inherited_and_expanded),
 		cmocka_unit_test(missing_file_says_so),
 	};
 

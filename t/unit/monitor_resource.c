@@ -272,6 +272,59 @@ reason_and_state_tables_are_complete(void **state)
 		assert_non_null(mon_admin_names[i]);
 }
 
+static void
+a_server_the_kernel_serves_is_adopted_up_at_the_kernels_weight(void **state)
+{
+	(void)state;
+	assert_int_equal(mon_rs_adopt(&rs, 40), 1);
+	assert_int_equal(rs.state, MON_RS_UP);
+	assert_int_equal(rs.eff_weight, 40);	/* the sync changes nothing */
+	assert_int_equal(svc.serving, 0);	/* svc has no reals array */
+	assert_int_equal(nev, 0);		/* no change to announce */
+	/* the first success: up stays, the configured weight takes over */
+	ok();
+	assert_int_equal(rs.state, MON_RS_UP);
+	assert_int_equal(rs.eff_weight, 100);
+	assert_int_equal(nev, 1);
+	assert_int_equal(evs[0].type, MON_EV_WEIGHT);
+	assert_int_equal(evs[0].old, 40);
+	assert_int_equal(evs[0].new, 100);
+}
+
+static void
+an_adopted_servers_first_failure_takes_it_down_at_once(void **state)
+{
+	(void)state;
+	mon_rs_adopt(&rs, 100);
+	ko();		/* fall = 3, yet one failure is enough */
+	assert_int_equal(rs.state, MON_RS_DOWN);
+	assert_int_equal(rs.eff_weight, 0);
+	assert_int_equal(evs[0].type, MON_EV_STATE);
+	assert_int_equal(evs[0].old, MON_RS_UP);
+	assert_int_equal(evs[0].new, MON_RS_DOWN);
+	/* after that, the usual rules: rise to come back, fall to go */
+	ok();
+	assert_int_equal(rs.state, MON_RS_RISING);
+	ok();
+	ko();
+	assert_int_equal(rs.state, MON_RS_FALLING);
+}
+
+static void
+adoption_needs_a_weight_and_no_verdict_and_keeps_admin_state(void **state)
+{
+	(void)state;
+	assert_int_equal(mon_rs_adopt(&rs, 0), 0);	/* not serving */
+	assert_int_equal(rs.state, MON_RS_DOWN);
+	rs.admin = MON_ADMIN_DRAIN;			/* from the state file */
+	assert_int_equal(mon_rs_adopt(&rs, 100), 1);
+	assert_int_equal(rs.eff_weight, 0);		/* drain wins */
+	rs.admin = MON_ADMIN_ENABLED;
+	ok();
+	assert_int_equal(mon_rs_adopt(&rs, 5), 0);	/* already decided */
+	assert_int_equal(rs.eff_weight, 100);
+}
+
 int
 main(void)
 {
@@ -289,6 +342,9 @@ main(void)
 		T(an_unknown_verdict_changes_no_state_and_is_counted),
 		T(admin_change_is_an_event_with_old_and_new),
 		T(reason_and_state_tables_are_complete),
+		T(a_server_the_kernel_serves_is_adopted_up_at_the_kernels_weight),
+		T(an_adopted_servers_first_failure_takes_it_down_at_once),
+		T(adoption_needs_a_weight_and_no_verdict_and_keeps_admin_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
