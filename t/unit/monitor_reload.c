@@ -22,6 +22,7 @@
 #include "monitor/reload.h"
 #include "monitor/resource.h"
 #include "monitor/sched.h"
+#include "monitor/weightsrc.h"
 
 static char		 dir[] = "/tmp/lvsmon-reload-XXXXXX";
 static char		 conf[128], state[128];
@@ -384,6 +385,183 @@ rooms_hear_of_it_with_the_previous_model_and_no_state_events(void **st)
 	stop(&m);
 }
 
+#define AGENT(iv) "agent = { port = 10000; interval = " iv "; };"
+
+static void
+an_agent_and_what_the_sources_said_stay(void **st)
+{
+	struct mon_model		 m;
+	struct mon_reload_result	 res;
+	struct mon_real			*r1, *r2;
+	struct probe			*a1, *a2;
+	struct probe_result		 pr = { .verdict = CHK_V_OK,
+					    .weight_hint = -1 };
+
+	(void)st;
+	write_conf("services = ( " SVC("web", "203.0.113.10", CHECK("1")
+	    AGENT("2"), R(11, 10) "," R(12, 10)) " );\n");
+	start(&m);
+	r1 = real(&m, "web", 11);
+	r2 = real(&m, "web", 12);
+	mon_rs_verdict(r1, 1, -1, CHK_R_OK, "ok", 1);
+	mon_rs_verdict(r2, 1, -1, CHK_R_OK, "ok", 1);
+	snprintf(pr.msg, sizeof(pr.msg), "drain # deploy");
+	mon_ws_agent_done(r1, &pr, 1);
+	snprintf(pr.msg, sizeof(pr.msg), "50%%");
+	mon_ws_agent_done(r2, &pr, 1);
+	assert_int_equal(r1->eff_weight, 0);
+	assert_int_equal(r2->eff_weight, 5);
+	a1 = r1->agent;
+	a2 = r2->agent;
+	assert_non_null(a1);
+	assert_non_null(a1->ev_next);
+
+	/* another weight for 12: the agents run on, what they said holds */
+	write_conf("services = ( " SVC("web", "203.0.113.10", CHECK("1")
+	    AGENT("2"), R(11, 10) "," R(12, 30)) " );\n");
+	assert_int_equal(reload(&m, &res), 0);
+	r1 = real(&m, "web", 11);
+	r2 = real(&m, "web", 12);
+	assert_ptr_equal(r1->agent, a1);
+	assert_ptr_equal(r2->agent, a2);
+	assert_ptr_equal(a1->rs, r1);
+	assert_ptr_equal(a2->rs, r2);
+	assert_int_equal(r1->ws.agent.admin, MON_WS_DRAIN);
+	assert_string_equal(r1->ws.agent_msg, "drain # deploy");
+	assert_int_equal(r1->eff_weight, 0);
+	assert_int_equal(r2->eff_weight, 15);	/* 50% of the new 30 */
+
+	/* another agent interval: a new agent, armed; the word stays */
+	write_conf("services = ( " SVC("web", "203.0.113.10", CHECK("1")
+	    AGENT("3"), R(11, 10) "," R(12, 30)) " );\n");
+	assert_int_equal(reload(&m, &res), 0);
+	r1 = real(&m, "web", 11);
+	assert_ptr_not_equal(r1->agent, a1);
+	assert_non_null(r1->agent);
+	assert_int_equal(r1->agent->interval_ms, 3000);
+	assert_non_null(r1->agent->ev_next);
+	assert_ptr_equal(r1->agent->rs, r1);
+	assert_ptr_equal(r1->probe->rs, r1);	/* the check was kept */
+	assert_int_equal(res.kept_checks, 2);
+	assert_int_equal(r1->ws.agent.admin, MON_WS_DRAIN);
+	assert_int_equal(r1->eff_weight, 0);
+	stop(&m);
+}
+
+static void
+a_slow_start_under_way_goes_on(void **st)
+{
+	struct mon_model		 m;
+	struct mon_reload_result	 res;
+	struct mon_real			*r1;
+	struct timespec			 t0;
+
+	(void)st;
+	assert_int_equal(mon_slowstart_open(base), 0);
+	write_conf("services = ( " SVC("web", "203.0.113.10",
+	    "check = { type = \"tcp\"; interval = 1; rise = 1; fall = 1; };"
+	    " slow_start = 60;", R(11, 100) "," R(12, 10)) " );\n");
+	start(&m);
+	r1 = real(&m, "web", 11);
+	mon_rs_verdict(r1, 1, -1, CHK_R_OK, "ok", 1);	/* up, no ramp */
+	mon_rs_verdict(r1, 0, -1, CHK_R_CONNREFUSED, "refused", 1);
+	mon_rs_verdict(r1, 1, -1, CHK_R_OK, "ok", 1);	/* back: ramp */
+	assert_true(r1->ramping);
+	assert_true(r1->eff_weight < 100);
+	t0 = r1->ramp_start;
+
+	write_conf("services = ( " SVC("web", "203.0.113.10",
+	    "check = { type = \"tcp\"; interval = 1; rise = 1; fall = 1; };"
+	    " slow_start = 60;", R(11, 100) "," R(12, 20)) " );\n");
+	assert_int_equal(reload(&m, &res), 0);
+	r1 = real(&m, "web", 11);
+	assert_true(r1->ramping);
+	assert_int_equal(r1->ramp_start.tv_sec, t0.tv_sec);
+	assert_int_equal(r1->ramp_start.tv_nsec, t0.tv_nsec);
+	assert_non_null(r1->ramp_ev);
+	assert_true(evtimer_pending(r1->ramp_ev, NULL));
+	assert_true(r1->eff_weight < 100);
+	assert_int_equal(r1->target_weight, 100);
+
+	/* slow_start removed: the ramp ends, full weight */
+	write_conf("services = ( " SVC("web", "203.0.113.10",
+	    "check = { type = \"tcp\"; interval = 1; rise = 1; fall = 1; };",
+	    R(11, 100) "," R(12, 20)) " );\n");
+	assert_int_equal(reload(&m, &res), 0);
+	r1 = real(&m, "web", 11);
+	assert_false(r1->ramping);
+	assert_int_equal(r1->eff_weight, 100);
+	mon_slowstart_close(&m);
+	stop(&m);
+}
+
+static size_t	nquorum;
+
+static void
+on_quorum(const struct mon_event *ev, void *arg)
+{
+	(void)arg;
+	if (ev->type == MON_EV_QUORUM)
+		nquorum++;
+}
+
+static void
+a_lost_quorum_and_its_sorry_server_stay(void **st)
+{
+	struct mon_model		 m;
+	struct mon_reload_result	 res;
+	struct mon_service		*s;
+	struct mon_real			*sorry;
+	uint32_t			 sorry_id;
+
+	(void)st;
+	write_conf("services = ( " SVC("web", "203.0.113.10", CHECK("1")
+	    " quorum = 2; sorry_server = \"198.51.100.99:8080\";"
+	    " sorry_weight = 5;", R(11, 10) "," R(12, 10)) " );\n");
+	start(&m);
+	mon_rs_verdict(real(&m, "web", 11), 1, -1, CHK_R_OK, "ok", 1);
+	mon_rs_verdict(real(&m, "web", 12), 0, -1, CHK_R_CONNREFUSED, "no", 1);
+	s = mon_model_service(&m, "web");
+	assert_false(s->quorum_ok);
+	assert_true(s->sorry_active);
+	sorry_id = s->sorry->id;
+	assert_int_equal(mon_event_subscribe(on_quorum, NULL), 0);
+	nquorum = 0;
+
+	/* a weight changed: quorum still lost, no quorum event, the sorry
+	   server still last and serving alone */
+	write_conf("services = ( " SVC("web", "203.0.113.10", CHECK("1")
+	    " quorum = 2; sorry_server = \"198.51.100.99:8080\";"
+	    " sorry_weight = 5;", R(11, 20) "," R(12, 10)) " );\n");
+	assert_int_equal(reload(&m, &res), 0);
+	s = mon_model_service(&m, "web");
+	assert_int_equal(nquorum, 0);
+	assert_false(s->quorum_ok);
+	assert_true(s->sorry_active);
+	assert_int_equal(s->nreals, 3);
+	sorry = &s->reals[s->nreals - 1];
+	assert_ptr_equal(s->sorry, sorry);
+	assert_true(sorry->sorry);
+	assert_int_equal(sorry->id, sorry_id);
+	assert_int_equal(sorry->eff_weight, 5);
+	assert_int_equal(real(&m, "web", 11)->eff_weight, 0);
+	assert_int_equal(real(&m, "web", 11)->target_weight, 20);
+
+	/* quorum = 1: the file itself regains it: one event */
+	write_conf("services = ( " SVC("web", "203.0.113.10", CHECK("1")
+	    " quorum = 1; sorry_server = \"198.51.100.99:8080\";"
+	    " sorry_weight = 5;", R(11, 20) "," R(12, 10)) " );\n");
+	assert_int_equal(reload(&m, &res), 0);
+	s = mon_model_service(&m, "web");
+	assert_int_equal(nquorum, 1);
+	assert_true(s->quorum_ok);
+	assert_false(s->sorry_active);
+	assert_int_equal(s->sorry->eff_weight, 0);
+	assert_int_equal(real(&m, "web", 11)->eff_weight, 20);
+	mon_event_unsubscribe(on_quorum, NULL);
+	stop(&m);
+}
+
 static int
 setup(void **st)
 {
@@ -419,6 +597,9 @@ main(void)
 		cmocka_unit_test(reordering_moves_no_id),
 		cmocka_unit_test(
 		    rooms_hear_of_it_with_the_previous_model_and_no_state_events),
+		cmocka_unit_test(an_agent_and_what_the_sources_said_stay),
+		cmocka_unit_test(a_slow_start_under_way_goes_on),
+		cmocka_unit_test(a_lost_quorum_and_its_sorry_server_stay),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
