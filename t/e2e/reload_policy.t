@@ -10,7 +10,8 @@
 #     sorry server serves every new flow: still so, no quorum event;
 #   - /metrics still answers, with the new service and the old service's
 #     check count not reset;
-#   - and the reload itself: no state event, one reload event.
+#   - and the reload itself: no state event, one reload event, sd_notify
+#     RELOADING=1 then READY=1 (also around a refused file).
 T=$(cd "$(dirname "$0")/.." && pwd)
 . "$T/lib.sh"
 . "$T/lab.sh"
@@ -24,7 +25,7 @@ SORRY=198.51.100.14:8080
 D=$(lab_dir "$P")
 CONF=$D/lvsmond.conf
 
-plan 28
+plan 31
 lab_up "$P" 4 || bail_out "could not build the lab"
 for i in 1 2 3 4; do
 	lab_rs_start "$P" "$i" || bail_out "rsd $i did not start"
@@ -113,6 +114,29 @@ checks_of() # the check count of a service in the last scrape
 	    '$1 == k { print $2 }' "$D/scrape"
 }
 
+# sd_notify listener: every datagram, one line per KEY=VALUE
+NSOCK=$D/notify.sock
+python3 - "$NSOCK" "$D/notify.log" <<'EOF' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(1.0)
+end = time.time() + 300
+with open(sys.argv[2], "w", buffering=1) as f:
+    while time.time() < end:
+        try:
+            d = s.recv(4096)
+        except socket.timeout:
+            continue
+        for line in d.decode().splitlines():
+            f.write(line + "\n")
+EOF
+_lab_track "$P" $!
+wait_until 15 test -S "$NSOCK" || bail_out "the notify listener did not start"
+export NOTIFY_SOCKET=$NSOCK
+# what the service manager heard, in order: R for RELOADING=1, Y for READY=1
+notified() { awk '/^RELOADING=1$/ { printf "R" } /^READY=1$/ { printf "Y" }' "$D/notify.log"; }
+
 conf 20
 lab_daemon_start "$P" "$CONF"
 ok $? "lvsmond starts with an agent, a weight file, slow start, quorum and metrics" || exit
@@ -156,6 +180,8 @@ is "$?" 0 "lvsmonctl reload exits 0"
 like "$out" "reloaded: 3 services, 7 reals, \+1 -0 ~1" \
     "it says: 3 services, 7 reals (the sorry server counted), +1 -0 ~1"
 
+wait_until 5 test "$(notified)" = YRY
+is "$(notified)" YRY "sd_notify: READY=1 at start, then RELOADING=1 and READY=1"
 is "$(kw web $R1)" 0 "rs1: the agent's drain holds: kernel weight 0"
 is "$(lab_field "$P" web "$R1" agent.admin) $(lab_field "$P" web "$R1" weight)" \
     "drain 40" "rs1: show --json: agent.admin drain, the new configured weight 40"
@@ -188,6 +214,16 @@ unlike "$after_reload" " quorum (web|sorry) " \
 unlike "$after_reload" " source " "no source event (agent, weight file) after it"
 unlike "$(cat "$D/events")" "Z state (web|sorry) " \
     "no state event of web or sorry at all"
+
+# a refused file: the service manager hears the reload end all the same
+echo "services = ( { name = ; } );" >>"$CONF"
+out=$(lab_ctl "$P" reload 2>&1)
+rc=$?
+like "$rc $out" "^1 .*$CONF:[0-9]+: syntax error" \
+    "a file with a syntax error: exit 1 and FILE:LINE"
+wait_until 5 test "$(notified)" = YRYRY
+is "$(notified)" YRYRY "sd_notify: RELOADING=1 and READY=1 around it too"
+conf 40 "$EXTRA"
 
 # the ramp still ends by itself
 lab_wait_log "$P" 30 "real web/$R3: slow start done: weight 100"
