@@ -327,6 +327,9 @@ lua_configure(const config_setting_t *cs, struct probe *p, struct err *e)
 		snprintf(ck->chunk, sizeof(ck->chunk), "%.*s",
 		    (int)sizeof(ck->chunk) - 1, tmp != NULL ? tmp + 1 : path);
 		a.text = text;
+		/* a reload keeps the running check only if the script's
+		   text is the same too (not just its name) */
+		probe_fingerprint_mix(p, text, a.len);
 	} else {
 		snprintf(chunk, sizeof(chunk), "=code");
 		snprintf(dirs, sizeof(dirs), "%s", lpath);

@@ -179,6 +179,32 @@ fits(const struct mon_service *s)
 }
 
 int
+mib_legacy_fill(void)
+{
+	CONTAINER_CLEAR(svc_table.c, NULL, NULL);	/* the rows are ours */
+	CONTAINER_CLEAR(real_table.c, NULL, NULL);
+	mib.nlegacy_svcs = 0;
+	for (size_t i = 0; i < mib.nsvcs; i++) {
+		struct mib_svc	*ms = &mib.svcs[i];
+
+		if (!fits(ms->svc))
+			continue;
+		if (mib_table_insert(&svc_table, ms) < 0)
+			return -ENOMEM;
+		mib.nlegacy_svcs++;
+		for (size_t j = 0; j < ms->svc->nreals; j++) {
+			struct mib_real *mr = &mib.reals[ms->first + j];
+
+			if (mr->rs->family == AF_INET &&
+			    mr->rs->id <= LEGACY_ID_MAX &&
+			    mib_table_insert(&real_table, mr) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int
 mib_legacy_register(struct err *e)
 {
 	oid	o[MIB_LVS_LEN + 1];
@@ -205,27 +231,11 @@ mib_legacy_register(struct err *e)
 	if ((rc = mib_table_register(&real_table, o, MIB_LVS_LEN + 1,
 	    table_handler, 0, ASN_INTEGER, 2, 1, 16, e)) < 0)
 		goto fail;
-	mib.nlegacy_svcs = 0;
-	for (size_t i = 0; i < mib.nsvcs; i++) {
-		struct mib_svc	*ms = &mib.svcs[i];
-
-		if (!fits(ms->svc))
-			continue;
-		if (mib_table_insert(&svc_table, ms) < 0)
-			goto nomem;
-		mib.nlegacy_svcs++;
-		for (size_t j = 0; j < ms->svc->nreals; j++) {
-			struct mib_real *mr = &mib.reals[ms->first + j];
-
-			if (mr->rs->family == AF_INET &&
-			    mr->rs->id <= LEGACY_ID_MAX &&
-			    mib_table_insert(&real_table, mr) < 0)
-				goto nomem;
-		}
+	if (mib_legacy_fill() < 0) {
+		rc = err_set(e, -ENOMEM, "snmp: out of memory");
+		goto fail;
 	}
 	return 0;
-nomem:
-	rc = err_set(e, -ENOMEM, "snmp: out of memory");
 fail:
 	mib_legacy_unregister();
 	return rc;

@@ -197,6 +197,20 @@ table_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 }
 
 int
+mib_lvsmon_fill(void)
+{
+	CONTAINER_CLEAR(svc_table.c, NULL, NULL);	/* the rows are ours */
+	CONTAINER_CLEAR(real_table.c, NULL, NULL);
+	for (size_t i = 0; i < mib.nsvcs; i++)
+		if (mib_table_insert(&svc_table, &mib.svcs[i]) < 0)
+			return -ENOMEM;
+	for (size_t i = 0; i < mib.nreals; i++)
+		if (mib_table_insert(&real_table, &mib.reals[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+int
 mib_lvsmon_register(struct err *e)
 {
 	oid	o[MIB_LVS_LEN + 2];
@@ -220,15 +234,11 @@ mib_lvsmon_register(struct err *e)
 	if ((rc = mib_table_register(&real_table, o, MIB_LVS_LEN + 2,
 	    table_handler, 1, ASN_UNSIGNED, 2, 2, 32, e)) < 0)
 		goto fail;
-	for (size_t i = 0; i < mib.nsvcs; i++)
-		if (mib_table_insert(&svc_table, &mib.svcs[i]) < 0)
-			goto nomem;
-	for (size_t i = 0; i < mib.nreals; i++)
-		if (mib_table_insert(&real_table, &mib.reals[i]) < 0)
-			goto nomem;
+	if (mib_lvsmon_fill() < 0) {
+		rc = err_set(e, -ENOMEM, "snmp: out of memory");
+		goto fail;
+	}
 	return 0;
-nomem:
-	rc = err_set(e, -ENOMEM, "snmp: out of memory");
 fail:
 	mib_lvsmon_unregister();
 	return rc;

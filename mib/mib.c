@@ -511,12 +511,83 @@ mib_role_set(int from, int to)
 		snmp_notify_enqueue(vars);
 }
 
+/*
+ * A reload replaced the model's arrays: new binding rows for the new
+ * objects, and what only this room knew (a real's previous state, the
+ * counters and rates of the last read) carried by id, which a reload keeps
+ * for what it keeps; so an unchanged row keeps its index and its values.
+ * The registrations stay (re-registering would talk to the master
+ * synchronously); only the containers are refilled.
+ */
+static void
+rows_reload(void)
+{
+	struct mib_svc	*osvcs = mib.svcs;
+	struct mib_real	*oreals = mib.reals;
+	size_t		 onsvcs = mib.nsvcs, onreals = mib.nreals;
+	uint32_t	 maxid = 0;
+	size_t		*by_id = NULL;
+
+	if (rows_build(mib.m) < 0)
+		goto nomem;
+	for (size_t i = 0; i < onreals; i++)
+		if (oreals[i].oids[1] > maxid)
+			maxid = (uint32_t)oreals[i].oids[1];
+	if ((by_id = calloc((size_t)maxid + 1, sizeof(*by_id))) == NULL)
+		goto nomem;
+	for (size_t i = 0; i < onreals; i++)
+		by_id[oreals[i].oids[1]] = i + 1;
+	for (size_t i = 0; i < mib.nreals; i++) {
+		struct mib_real	*mr = &mib.reals[i];
+		size_t		 o = mr->oids[1] <= maxid ?
+				    by_id[mr->oids[1]] : 0;
+
+		if (o == 0)
+			continue;
+		mr->prev_state = oreals[o - 1].prev_state;
+		mr->prev = oreals[o - 1].prev;
+		mr->rate = oreals[o - 1].rate;
+	}
+	for (size_t i = 0; i < mib.nsvcs; i++)
+		for (size_t j = 0; j < onsvcs; j++)
+			if (osvcs[j].oids[0] == mib.svcs[i].oids[0]) {
+				mib.svcs[i].sum = osvcs[j].sum;
+				mib.svcs[i].prev = osvcs[j].prev;
+				mib.svcs[i].rate = osvcs[j].rate;
+				break;
+			}
+	free(by_id);
+	free(osvcs);
+	free(oreals);
+	if (mib_legacy_fill() < 0 || mib_lvsmon_fill() < 0)
+		mon_error("snmp: out of memory rebuilding the tables after "
+		    "a reload: some rows are missing");
+	return;
+nomem:
+	free(by_id);
+	free(mib.svcs);
+	free(mib.reals);
+	free(osvcs);
+	free(oreals);
+	mib.svcs = NULL;
+	mib.reals = NULL;
+	mib.nsvcs = mib.nreals = 0;
+	mib_legacy_fill();
+	mib_lvsmon_fill();
+	mon_error("snmp: out of memory rebuilding the tables after a "
+	    "reload: tables empty until the next reload");
+}
+
 static void
 on_event(const struct mon_event *ev, void *arg)
 {
 	netsnmp_variable_list	*vars;
 
 	(void)arg;
+	if (ev->type == MON_EV_RELOAD) {
+		rows_reload();
+		return;
+	}
 	if (ev->type == MON_EV_STATE && ev->rs != NULL)
 		mib_real_row(ev->rs)->prev_state = (int)ev->old;
 	/* an snmp alert sink sends the policy's lvsmonAlarm instead */

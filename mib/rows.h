@@ -121,5 +121,9 @@ int	mib_legacy_register(struct err *e);
 void	mib_legacy_unregister(void);
 int	mib_lvsmon_register(struct err *e);
 void	mib_lvsmon_unregister(void);
+/* Empty the part's containers and insert mib.svcs/mib.reals again (at
+   register, and after a reload rebuilt them); 0 or -ENOMEM. */
+int	mib_legacy_fill(void);
+int	mib_lvsmon_fill(void);
 
 #endif

@@ -27,6 +27,7 @@
 #include "event.h"
 #include "log.h"
 #include "model.h"
+#include "reload.h"
 #include "show.h"
 
 #define UNSET_MS	UINT_MAX	/* an override row that was not given */
@@ -1251,10 +1252,16 @@ on_state(struct subj *s, const struct mon_event *ev)
 		recover(s, ev->seq);
 }
 
+static void	reload(void);
+
 static void
 on_event(const struct mon_event *ev, void *arg)
 {
 	(void)arg;
+	if (ev->type == MON_EV_RELOAD) {
+		reload();
+		return;
+	}
 	for (size_t i = 0; i < al.nsinks; i++) {
 		struct sink	*k = &al.sinks[i];
 		struct subj	*s;
@@ -1373,6 +1380,22 @@ sink_open(struct sink *k, struct sink_conf *sc, size_t i, struct err *e)
 	return 0;
 }
 
+/* Where each service's reals start among the subjects. */
+static int
+layout(void)
+{
+	struct mon_model	*m = al.m;
+
+	al.nreals = 0;
+	if ((al.svc_off = calloc(m->nsvcs + 1, sizeof(size_t))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		al.svc_off[i] = al.nreals;
+		al.nreals += m->svcs[i].nreals;
+	}
+	return 0;
+}
+
 int
 mon_alert_open(struct mon_model *m, struct event_base *base, struct err *e)
 {
@@ -1382,27 +1405,25 @@ mon_alert_open(struct mon_model *m, struct event_base *base, struct err *e)
 	memset(&al, 0, sizeof(al));
 	al.m = m;
 	al.base = base;
-	if (a == NULL || a->nsinks == 0)
-		return 0;
-	if ((al.svc_off = calloc(m->nsvcs + 1, sizeof(size_t))) == NULL)
-		return err_set(e, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < m->nsvcs; i++) {
-		al.svc_off[i] = al.nreals;
-		al.nreals += m->svcs[i].nreals;
+	if ((rc = layout()) < 0) {
+		err_set(e, rc, "out of memory");
+		goto fail;
 	}
-	if ((al.sinks = calloc(a->nsinks, sizeof(*al.sinks))) == NULL) {
+	if (a != NULL && a->nsinks > 0 &&
+	    (al.sinks = calloc(a->nsinks, sizeof(*al.sinks))) == NULL) {
 		rc = err_set(e, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	for (size_t i = 0; i < a->nsinks; i++) {
+	for (size_t i = 0; a != NULL && i < a->nsinks; i++) {
 		al.nsinks = i + 1;	/* what close must undo */
 		if ((rc = sink_open(&al.sinks[i], &a->sinks[i], i, e)) < 0)
 			goto fail;
 	}
+	/* subscribed with no sink too: a reload may bring some */
 	if ((rc = mon_event_subscribe_mask(on_event, NULL,
 	    MON_EVENT_MASK(MON_EV_CHECK) | MON_EVENT_MASK(MON_EV_STATE) |
-	    MON_EVENT_MASK(MON_EV_QUORUM) | MON_EVENT_MASK(MON_EV_BACKEND)))
-	    < 0) {
+	    MON_EVENT_MASK(MON_EV_QUORUM) | MON_EVENT_MASK(MON_EV_BACKEND) |
+	    MON_EVENT_MASK(MON_EV_RELOAD))) < 0) {
 		err_set(e, rc, "out of memory");
 		goto fail;
 	}
@@ -1459,6 +1480,178 @@ mon_alert_close(void)
 	free(al.sinks);
 	free(al.svc_off);
 	memset(&al, 0, sizeof(al));
+}
+
+/* ---- reload ----------------------------------------------------------- */
+
+/*
+ * A subject's bookkeeping into the same subject of the new sink: failures
+ * counted, alarm firing, repeats sent, flapping.  Rings of another size
+ * (alertafter or flap_changes changed) start empty.  A pending repeat or
+ * flap timer starts a new full period.
+ */
+static void
+subj_carry(struct subj *s, struct subj *o)
+{
+	s->fails = o->fails;
+	if (s->fail_ms != NULL && o->fail_ms != NULL &&
+	    s->pol.alertafter == o->pol.alertafter) {
+		memcpy(s->fail_ms, o->fail_ms, (size_t)s->pol.alertafter *
+		    sizeof(*s->fail_ms));
+		s->nfail_ms = o->nfail_ms;
+	}
+	s->since = o->since;
+	s->failed = o->failed;
+	s->firing = o->firing;
+	s->held = o->held;
+	s->sent = o->sent;
+	s->flapping = o->flapping;
+	if (s->flips != NULL && o->flips != NULL &&
+	    s->pol.flap_changes == o->pol.flap_changes) {
+		memcpy(s->flips, o->flips, ((size_t)s->pol.flap_changes + 1) *
+		    sizeof(*s->flips));
+		s->nflips = o->nflips;
+	}
+	s->last_flip = o->last_flip;
+	memcpy(s->msg, o->msg, sizeof(s->msg));
+	if (evtimer_pending(o->ev_repeat, NULL))
+		arm_ms(s->ev_repeat, s->held && !s->firing ? HOLD_RETRY_MS :
+		    s->pol.every_ms ? s->pol.every_ms : HOLD_RETRY_MS);
+	if (evtimer_pending(o->ev_flap, NULL))
+		arm_ms(s->ev_flap, s->pol.flap_ms);
+}
+
+/*
+ * The same sink (name and type) in the new config takes over the old
+ * one's queue, counters and subjects; a delivery under way is cancelled
+ * and its alarms are sent again by the new sink.  Subjects are found by
+ * id (a reload keeps the ids of what it keeps).
+ */
+static void
+sink_carry(struct sink *k, struct sink *o, const struct mon_model *old,
+    const size_t *old_off)
+{
+	uint32_t	 maxid = 0;
+	size_t		*by_id = NULL;
+
+	if (o->busy) {
+		o->pub.type->cancel(&o->pub);
+		o->busy = 0;
+		o->inflight = 0;
+		evtimer_del(o->ev_deadline);
+	}
+	while (o->qlen > 0) {
+		struct mon_alert *a = q_at(o, 0);
+
+		o->q[o->qhead] = NULL;
+		o->qhead = (o->qhead + 1) % o->qcap;
+		o->qlen--;
+		if (k->qlen == k->qcap) {
+			free(a);
+			k->n_dropped++;
+			continue;
+		}
+		k->q[(k->qhead + k->qlen) % k->qcap] = a;
+		k->qlen++;
+	}
+	k->n_queued = o->n_queued;
+	k->n_sent = o->n_sent;
+	k->n_failed = o->n_failed;
+	k->n_dead = o->n_dead;
+	k->n_dropped += o->n_dropped;
+	k->n_held = o->n_held;
+	memcpy(k->last_error, o->last_error, sizeof(k->last_error));
+	kick(k, 0);
+
+	/* old real id -> its subject */
+	for (size_t i = 0; i < old->nsvcs; i++)
+		for (size_t j = 0; j < old->svcs[i].nreals; j++)
+			if (old->svcs[i].reals[j].id > maxid)
+				maxid = old->svcs[i].reals[j].id;
+	if (o->subj != NULL && (by_id = calloc((size_t)maxid + 1,
+	    sizeof(*by_id))) != NULL)
+		for (size_t i = 0; i < old->nsvcs; i++)
+			for (size_t j = 0; j < old->svcs[i].nreals; j++)
+				by_id[old->svcs[i].reals[j].id] =
+				    old_off[i] + j + 1;
+	for (size_t i = 0, x = 0; by_id != NULL && i < al.m->nsvcs; i++)
+		for (size_t j = 0; j < al.m->svcs[i].nreals; j++, x++) {
+			uint32_t id = al.m->svcs[i].reals[j].id;
+
+			if (id <= maxid && by_id[id] != 0)
+				subj_carry(&k->subj[x], &o->subj[by_id[id] -
+				    1]);
+		}
+	free(by_id);
+	/* quorum subjects by service id, then the packet core */
+	for (size_t i = 0; o->subj != NULL && i < al.m->nsvcs; i++)
+		for (size_t j = 0; j < old->nsvcs; j++)
+			if (old->svcs[j].id == al.m->svcs[i].id) {
+				subj_carry(&k->subj[al.nreals + i],
+				    &o->subj[o->nsubj - 1 - old->nsvcs + j]);
+				break;
+			}
+	if (o->subj != NULL)
+		subj_carry(&k->subj[k->nsubj - 1], &o->subj[o->nsubj - 1]);
+}
+
+static void
+reload(void)
+{
+	const struct mon_model	*old = mon_reload_previous();
+	struct mon_alerts	*a = al.m->alerts;
+	struct sink		*osinks = al.sinks;
+	size_t			 onsinks = al.nsinks, *old_off = al.svc_off;
+	struct err		 e = { "" };
+
+	al.sinks = NULL;
+	al.nsinks = 0;
+	al.svc_off = NULL;
+	if (layout() < 0 || (a != NULL && a->nsinks > 0 &&
+	    (al.sinks = calloc(a->nsinks, sizeof(*al.sinks))) == NULL)) {
+		mon_error("alerts: out of memory at reload: no alarms until "
+		    "the next reload");
+		goto close_old;
+	}
+	for (size_t i = 0; a != NULL && i < a->nsinks; i++) {
+		struct sink *k = &al.sinks[al.nsinks];
+
+		if (sink_open(k, &a->sinks[i], i, &e) < 0) {
+			mon_error("alerts: reload: %s; that sink is off",
+			    e.msg);
+			sink_close(k);
+			memset(k, 0, sizeof(*k));
+			continue;
+		}
+		al.nsinks++;
+		for (size_t j = 0; old != NULL && j < onsinks; j++) {
+			struct sink *o = &osinks[j];
+
+			if (o->pub.type == k->pub.type &&
+			    strcmp(o->namebuf, k->namebuf) == 0 &&
+			    o->subj != NULL) {
+				sink_carry(k, o, old, old_off);
+				break;
+			}
+		}
+	}
+close_old:
+	for (size_t j = 0; j < onsinks; j++) {
+		struct sink *o = &osinks[j];
+
+		if (o->busy && o->pub.type != NULL) {
+			o->pub.type->cancel(&o->pub);
+			o->busy = 0;
+		}
+		if (o->qlen > 0) {
+			mon_warn("alerts: %s: not in the new configuration; "
+			    "%zu alarms dropped", o->pub.name, o->qlen);
+			q_pop(o, o->qlen);
+		}
+		sink_close(o);
+	}
+	free(osinks);
+	free(old_off);
 }
 
 /* ---- show ------------------------------------------------------------- */

@@ -192,6 +192,168 @@ on_event(const struct mon_event *ev, void *arg)
 	    .weight = (uint32_t)ev->new };
 }
 
+/* real id -> real, and an empty pending slot per id */
+static int
+index_ids(struct mon_model *m)
+{
+	size_t			  n = 1;
+	struct mon_real		**by_id;
+	uint32_t		 *slot = NULL;
+	uint8_t			 *present = NULL;
+
+	for (size_t i = 0; i < m->nsvcs; i++)
+		for (size_t j = 0; j < m->svcs[i].nreals; j++)
+			if (m->svcs[i].reals[j].id >= n)
+				n = m->svcs[i].reals[j].id + 1;
+	if ((by_id = calloc(n, sizeof(*by_id))) == NULL ||
+	    (slot = calloc(n, sizeof(*slot))) == NULL ||
+	    (present = calloc(n, 1)) == NULL) {
+		free(by_id);
+		free(slot);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < m->nsvcs; i++)
+		for (size_t j = 0; j < m->svcs[i].nreals; j++)
+			by_id[m->svcs[i].reals[j].id] = &m->svcs[i].reals[j];
+	free(ap.by_id);
+	free(ap.slot);
+	free(ap.present);
+	ap.by_id = by_id;
+	ap.slot = slot;
+	ap.present = present;
+	ap.nids = n;
+	return 0;
+}
+
+static int
+by_svc_id(const void *a, const void *b)
+{
+	const struct dir_service *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+by_real_id(const void *a, const void *b)
+{
+	const struct dir_real *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+same_addr(int family, const union dir_addr *a, const union dir_addr *b)
+{
+	return memcmp(a, b, family == AF_INET ? sizeof(a->v4) :
+	    sizeof(a->v6)) == 0;
+}
+
+/*
+ * Do a and b hold the same services and reals (by id, with the same
+ * addresses, schedulers, forwarding), so that only weights may differ?
+ * Sorts both tables by id.
+ */
+static int
+same_shape(struct dir_table *a, struct dir_table *b)
+{
+	if (a->nsvcs != b->nsvcs)
+		return 0;
+	qsort(a->svcs, a->nsvcs, sizeof(*a->svcs), by_svc_id);
+	qsort(b->svcs, b->nsvcs, sizeof(*b->svcs), by_svc_id);
+	for (size_t i = 0; i < a->nsvcs; i++) {
+		struct dir_service *x = &a->svcs[i], *y = &b->svcs[i];
+
+		if (x->id != y->id || x->family != y->family ||
+		    x->proto != y->proto || x->port != y->port ||
+		    !same_addr(x->family, &x->addr, &y->addr) ||
+		    x->fwmark != y->fwmark || x->fwd != y->fwd ||
+		    strcmp(x->sched, y->sched) != 0 ||
+		    x->persist != y->persist ||
+		    x->persist_plen != y->persist_plen ||
+		    x->flags != y->flags || x->nreals != y->nreals)
+			return 0;
+		qsort(x->reals, x->nreals, sizeof(*x->reals), by_real_id);
+		qsort(y->reals, y->nreals, sizeof(*y->reals), by_real_id);
+		for (size_t j = 0; j < x->nreals; j++) {
+			struct dir_real *r = &x->reals[j], *q = &y->reals[j];
+
+			if (r->id != q->id || r->family != q->family ||
+			    r->port != q->port ||
+			    !same_addr(r->family, &r->addr, &q->addr) ||
+			    r->u_thresh != q->u_thresh ||
+			    r->l_thresh != q->l_thresh)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+int
+mon_apply_reload(const struct mon_model *old, struct mon_model *m,
+    struct mon_apply_result *res, struct err *e)
+{
+	struct dir_table	 ot, nt;
+	struct dir_change	*ch = NULL;
+	size_t			 n = 0;
+	char			 err[256] = "";
+	int			 rc;
+
+	memset(res, 0, sizeof(*res));
+	if (ap.ops == NULL)
+		return 0;
+	/* this turn's changes were for the old model's reals: the kernel
+	   gets them first, so it holds exactly the old table below */
+	on_flush(-1, 0, NULL);
+	if ((rc = mon_model_dir_table(old, &ot)) < 0)
+		return rc;
+	if ((rc = mon_model_dir_table(m, &nt)) < 0) {
+		dir_table_free(&ot);
+		return rc;
+	}
+	/* a failed batch waits for its repair: then the kernel is not the
+	   old table, and only a sync is safe */
+	if (!evtimer_pending(ap.ev_resync, NULL) && same_shape(&ot, &nt)) {
+		size_t total = 0;
+
+		for (size_t i = 0; i < nt.nsvcs; i++)
+			total += nt.svcs[i].nreals;
+		if (total > 0 && (ch = calloc(total, sizeof(*ch))) == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < nt.nsvcs; i++)
+			for (size_t j = 0; j < nt.svcs[i].nreals; j++)
+				if (nt.svcs[i].reals[j].weight !=
+				    ot.svcs[i].reals[j].weight)
+					ch[n++] = (struct dir_change){
+					    .svc_id = nt.svcs[i].id,
+					    .real_id = nt.svcs[i].reals[j].id,
+					    .weight = nt.svcs[i].reals[j].weight };
+		res->changes = n;
+		if (n > 0 && (rc = ap.ops->apply(ap.b, ch, n, err,
+		    sizeof(err))) < 0)
+			err_set(e, rc, "backend %s: applying %zu weight "
+			    "changes failed: %s", ap.ops->name, n, err);
+	} else {
+		res->synced = 1;
+		if ((rc = ap.ops->sync(ap.b, &nt, err, sizeof(err))) < 0)
+			err_set(e, rc, "backend %s: %s", ap.ops->name, err);
+	}
+	/* a refused batch left the kernel as it was: the old model's */
+	if (rc == 0 && (rc = index_ids(m)) < 0)
+		err_set(e, rc, "out of memory");
+	/* the kernel holds nt now: on_event compares in_table with it */
+	if (rc == 0)
+		note_present(&nt);
+out:
+	if (rc == -ENOMEM && e->msg[0] == '\0')
+		err_set(e, rc, "out of memory");
+	free(ch);
+	dir_table_free(&ot);
+	dir_table_free(&nt);
+	return rc;
+}
+
 int
 mon_apply_open(struct mon_model *m, struct event_base *base, struct err *e)
 {
@@ -227,19 +389,8 @@ mon_apply_open(struct mon_model *m, struct event_base *base, struct err *e)
 		return err_set(e, rc, "backend %s: global.ipvs: %s",
 		    ap.ops->name, err);
 
-	ap.nids = 1;
-	for (size_t i = 0; i < m->nsvcs; i++)
-		for (size_t j = 0; j < m->svcs[i].nreals; j++)
-			if (m->svcs[i].reals[j].id >= ap.nids)
-				ap.nids = m->svcs[i].reals[j].id + 1;
-	if ((ap.by_id = calloc(ap.nids, sizeof(*ap.by_id))) == NULL ||
-	    (ap.slot = calloc(ap.nids, sizeof(*ap.slot))) == NULL ||
-	    (ap.present = calloc(ap.nids, 1)) == NULL)
+	if (index_ids(m) < 0)
 		return err_set(e, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < m->nsvcs; i++)
-		for (size_t j = 0; j < m->svcs[i].nreals; j++)
-			ap.by_id[m->svcs[i].reals[j].id] =
-			    &m->svcs[i].reals[j];
 
 	ap.ev_flush = event_new(base, -1, 0, on_flush, NULL);
 	ap.ev_resync = evtimer_new(base, on_resync, NULL);
@@ -292,10 +443,40 @@ mon_apply_close(void)
 	memset(&ap, 0, sizeof(ap));
 }
 
+int
+mon_apply_sync(void)
+{
+	if (ap.ops == NULL)
+		return 0;
+	if (full_sync() < 0) {
+		evtimer_add(ap.ev_resync, &one_second);
+		return -EIO;
+	}
+	return 0;
+}
+
 const char *
 mon_apply_backend(void)
 {
 	return ap.ops != NULL ? ap.ops->name : "none";
+}
+
+/* A real a reload removed and that drains (model.h): its counters. */
+static void
+leaving_stats(struct mon_model *m, const struct dir_real *d)
+{
+	for (size_t i = 0; i < m->nsvcs; i++)
+		for (size_t j = 0; j < m->svcs[i].nleaving; j++) {
+			struct mon_leaving *l = &m->svcs[i].leaving[j];
+
+			if (l->id == d->id && l->family == d->family &&
+			    l->port == d->port &&
+			    same_addr(l->family, &l->addr, &d->addr)) {
+				l->stats = d->stats;
+				l->seen = 1;
+				return;
+			}
+		}
 }
 
 /* Read the kernel's table into *t; a failure is logged. */
@@ -322,6 +503,11 @@ refresh_from(struct mon_model *m, const struct dir_table *t)
 			memset(&m->svcs[i].reals[j].stats, 0,
 			    sizeof(m->svcs[i].reals[j].stats));
 		}
+		for (size_t j = 0; j < m->svcs[i].nleaving; j++) {
+			memset(&m->svcs[i].leaving[j].stats, 0,
+			    sizeof(m->svcs[i].leaving[j].stats));
+			m->svcs[i].leaving[j].seen = 0;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &m->stats_time);
 	for (size_t i = 0; i < t->nsvcs; i++)
@@ -329,8 +515,10 @@ refresh_from(struct mon_model *m, const struct dir_table *t)
 			const struct dir_real	*d = &t->svcs[i].reals[j];
 			struct mon_real		*rs;
 
-			if (d->id >= ap.nids || (rs = ap.by_id[d->id]) == NULL)
+			if (d->id >= ap.nids || (rs = ap.by_id[d->id]) == NULL) {
+				leaving_stats(m, d);
 				continue;
+			}
 			/* an id held by another address is not ours */
 			if (rs->family != d->family || rs->port != d->port ||
 			    memcmp(&rs->addr, &d->addr, rs->family == AF_INET ?
@@ -575,6 +763,15 @@ reconcile_diff(const struct mon_model *m, struct kidx *k, char *first,
 			const struct mon_real	*rs = &s->reals[j];
 			struct dir_real		*kr = kidx_real(k, ks, rs);
 
+			/* on_down = "remove": a down real is not there */
+			if (!rs->in_table) {
+				if (kr != NULL)
+					repaired(first, len, &n, "service %s: "
+					    "real %s out of the table but in "
+					    "the kernel, removed", s->name,
+					    rs->key);
+				continue;
+			}
 			if (kr == NULL)
 				repaired(first, len, &n, "service %s: real %s "
 				    "missing in the kernel, restored",
@@ -587,6 +784,14 @@ reconcile_diff(const struct mon_model *m, struct kidx *k, char *first,
 				repaired(first, len, &n, "service %s: real %s "
 				    "id %u -> %u restored", s->name, rs->key,
 				    kr->id, rs->id);
+		}
+		/* removed by a reload, draining (model.h): known */
+		for (size_t j = 0; j < s->nleaving; j++) {
+			struct mon_real key = { .family = s->leaving[j].family,
+			    .addr = s->leaving[j].addr,
+			    .port = s->leaving[j].port };
+
+			(void)kidx_real(k, ks, &key);
 		}
 		for (size_t j = 0; j < ks->nreals; j++) {
 			if (k->real_seen[ks - k->t->svcs][j])
@@ -624,7 +829,8 @@ on_reconcile(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	/* the kernel lags the model by design while a batch waits for the
 	   end of the turn or a failed one waits for its resync: not drift */
-	if (ap.npending > 0 || evtimer_pending(ap.ev_resync, NULL))
+	if (ap.npending > 0 || ap.need_sync ||
+	    evtimer_pending(ap.ev_resync, NULL))
 		return;
 	if (read_kernel(&t) < 0)
 		return;

@@ -40,6 +40,29 @@ int	mon_apply_open(struct mon_model *m, struct event_base *base,
 	    struct err *e);
 void	mon_apply_close(void);
 
+/* What mon_apply_reload() did. */
+struct mon_apply_result {
+	size_t	changes;	/* weight changes sent (same shape) */
+	int	synced;		/* 1: the shape changed, a full sync */
+};
+
+/*
+ * A reload (reload.c) is about to replace old's contents with m's: send
+ * what was queued for old's reals, then one batch to the kernel: the
+ * weights that differ if both hold the same services and reals (apply();
+ * nothing else of the kernel's table is touched), else one sync() with
+ * m's table.  On success the reals are indexed by id from m's arrays
+ * (which the swap moves into old's struct).  On failure (-errno, e says
+ * why: a scheduler the backend refuses...) the kernel and this room are as
+ * they were, still serving old.
+ */
+int	mon_apply_reload(const struct mon_model *old, struct mon_model *m,
+	    struct mon_apply_result *res, struct err *e);
+
+/* Make the kernel hold the model's table now (a drained real leaves);
+ * a failure is repaired a second later.  0 or -EIO. */
+int	mon_apply_sync(void);
+
 /* The backend's name ("nft", "none"). */
 const char *mon_apply_backend(void);
 

@@ -27,6 +27,12 @@ const char *const mon_backend_names[MON_BACKEND__COUNT + 1] = {
 	[MON_BACKEND__COUNT]	= NULL,
 };
 
+const char *const mon_on_remove_names[MON_ON_REMOVE__COUNT + 1] = {
+	[MON_ON_REMOVE_DRAIN]	= "drain",
+	[MON_ON_REMOVE_REMOVE]	= "remove",
+	[MON_ON_REMOVE__COUNT]	= NULL,
+};
+
 const char *const mon_on_exit_names[MON_ON_EXIT__COUNT + 1] = {
 	[MON_ON_EXIT_KEEP]	= "keep",
 	[MON_ON_EXIT_FLUSH]	= "flush",
@@ -89,6 +95,12 @@ static const struct mon_directive global_directives[] = {
 	  .offset = offsetof(struct mon_global, log_level),
 	  .enums = log_levels, .ndef = 0 },
 	{ .key = "snmp", .type = MON_D_OTHER },
+	{ .key = "on_remove", .type = MON_D_ENUM,
+	  .offset = offsetof(struct mon_global, on_remove),
+	  .enums = mon_on_remove_names, .ndef = MON_ON_REMOVE_DRAIN },
+	{ .key = "drain_timeout", .type = MON_D_MS,
+	  .offset = offsetof(struct mon_global, drain_timeout_ms),
+	  .min = 0, .max = 86400000, .ndef = 300000 },
 	{ .key = "maintenance_dir", .type = MON_D_STRING,
 	  .offset = offsetof(struct mon_global, maintenance_dir) },
 	{ .key = "metrics", .type = MON_D_STRING,
@@ -100,6 +112,9 @@ static const struct mon_directive global_directives[] = {
 	{ .key = "reconcile_interval", .type = MON_D_MS,
 	  .offset = offsetof(struct mon_global, reconcile_ms),
 	  .min = 0, .max = 86400000, .ndef = 30000 },
+	{ .key = "max_concurrent_checks", .type = MON_D_INT,
+	  .offset = offsetof(struct mon_global, max_checks),
+	  .min = 0, .max = 10000000, .ndef = 0 },
 	{ .key = NULL }
 };
 
@@ -118,9 +133,6 @@ static const struct mon_directive ipvs_directives[] = {
 	{ .key = "timeout_udp", .type = MON_D_INT,
 	  .offset = offsetof(struct conf_ipvs, udp), .min = 0,
 	  .max = 2147483647, .ndef = 0 },
-	{ .key = "max_concurrent_checks", .type = MON_D_INT,
-	  .offset = offsetof(struct mon_global, max_checks),
-	  .min = 0, .max = 10000000, .ndef = 0 },
 	{ .key = NULL }
 };
 
@@ -131,6 +143,7 @@ struct conf_service {
 	int			 proto;
 	char			*sched;
 	int			 fwd;
+	int			 on_remove;	/* -1: global's */
 	int			 quorum, quorum_weight, hysteresis;
 	char			*sorry;
 	int			 sorry_weight;
@@ -176,6 +189,9 @@ static const struct mon_directive service_directives[] = {
 	  .offset = offsetof(struct conf_service, persist_netmask) },
 	{ .key = "one_packet", .type = MON_D_BOOL,
 	  .offset = offsetof(struct conf_service, one_packet), .ndef = 0 },
+	{ .key = "on_remove", .type = MON_D_ENUM,
+	  .offset = offsetof(struct conf_service, on_remove),
+	  .enums = mon_on_remove_names, .ndef = -1 },
 	{ .key = "check", .type = MON_D_OTHER },
 	{ .key = "agent", .type = MON_D_OTHER },	/* weightsrc.c */
 	{ .key = "weight_file", .type = MON_D_OTHER },
@@ -288,6 +304,109 @@ mon_probe_free(struct probe *p)
 	free(p);
 }
 
+/* One setting, canonically: its type, then its value or its members. */
+static void
+fingerprint_setting(struct probe *p, const config_setting_t *s)
+{
+	char		 buf[64];
+	int		 t = s != NULL ? config_setting_type(s) : 0;
+	const char	*str, *name;
+
+	switch (t) {
+	case 0:
+		probe_fingerprint_mix(p, "", 1);
+		break;
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+	case CONFIG_TYPE_FLOAT:
+		/* 1 and 1.0 are the same number */
+		snprintf(buf, sizeof(buf), "%.17g", t == CONFIG_TYPE_FLOAT ?
+		    config_setting_get_float(s) :
+		    (double)config_setting_get_int64(s));
+		t = CONFIG_TYPE_FLOAT;
+		probe_fingerprint_mix(p, buf, strlen(buf) + 1);
+		break;
+	case CONFIG_TYPE_BOOL:
+		buf[0] = 'b';
+		buf[1] = (char)config_setting_get_bool(s);
+		probe_fingerprint_mix(p, buf, 2);
+		break;
+	case CONFIG_TYPE_STRING:
+		str = config_setting_get_string(s);
+		probe_fingerprint_mix(p, "s", 1);
+		probe_fingerprint_mix(p, str, strlen(str) + 1);
+		break;
+	default:	/* group, list, array: every element, in order */
+		probe_fingerprint_mix(p, &t, sizeof(t));
+		for (int i = 0; i < config_setting_length(s); i++) {
+			const config_setting_t *m = config_setting_get_elem(s,
+			    (unsigned)i);
+
+			name = config_setting_name(m);
+			if (name != NULL)
+				probe_fingerprint_mix(p, name,
+				    strlen(name) + 1);
+			fingerprint_setting(p, m);
+		}
+		probe_fingerprint_mix(p, "}", 1);
+		break;
+	}
+}
+
+/*
+ * What the check of a real is, as a reload compares it: every key of the
+ * type (the common ones first) with the value it took (after defaults and
+ * inheritance: 1 and 1.0 s are the same interval), and the service's name
+ * (messages carry it).  Keys are read through the tables, so spacing,
+ * comments and the order of keys do not matter; a value that changes does.
+ * Groups and lists (MON_D_OTHER) and custom keys: their settings.
+ */
+void
+mon_probe_fingerprint(struct probe *p, const struct mon_directive *common,
+    const config_setting_t *rc, const config_setting_t *sc, const char *svc)
+{
+	const struct probe_type		*t = p->type;
+	const struct mon_directive	*tabs[2] = { common, t->directives };
+	void				*bases[2] = { p, p->conf };
+
+	p->fingerprint = 0;
+	probe_fingerprint_mix(p, t->name, strlen(t->name) + 1);
+	probe_fingerprint_mix(p, svc, strlen(svc) + 1);
+	for (size_t k = 0; k < 2; k++)
+		for (const struct mon_directive *d = tabs[k];
+		    d != NULL && d->key != NULL; d++) {
+			const config_setting_t	*v = NULL;
+			const char		*f = (const char *)bases[k] +
+						    d->offset;
+			const char		*str;
+
+			probe_fingerprint_mix(p, d->key, strlen(d->key) + 1);
+			switch (d->type) {
+			case MON_D_INT:
+			case MON_D_BOOL:
+			case MON_D_ENUM:
+				probe_fingerprint_mix(p, f, sizeof(int));
+				continue;
+			case MON_D_MS:
+				probe_fingerprint_mix(p, f, sizeof(unsigned));
+				continue;
+			case MON_D_STRING:
+				memcpy(&str, f, sizeof(str));
+				if (str == NULL)
+					str = "";
+				probe_fingerprint_mix(p, str, strlen(str) + 1);
+				continue;
+			default:
+				break;
+			}
+			if (rc != NULL)
+				v = config_setting_get_member(rc, d->key);
+			if (v == NULL && sc != NULL)
+				v = config_setting_get_member(sc, d->key);
+			fingerprint_setting(p, v);
+		}
+}
+
 /*
  * Build the probe of one real from its check block and the service's.
  * *out stays NULL when neither has one (the server is then always up).
@@ -342,6 +461,8 @@ probe_build(struct mon_real *rs, const config_setting_t *rc,
 		rc2 = err_set(e, -ENOMEM, "out of memory");
 		goto fail;
 	}
+	mon_probe_fingerprint(p, mon_probe_common_directives, rc, sc,
+	    rs->svc != NULL && rs->svc->name != NULL ? rs->svc->name : "");
 	if (t->configure != NULL && (rc2 = t->configure(cs, p, e)) < 0) {
 		char msg[sizeof(e->msg)];
 
@@ -640,9 +761,47 @@ service_flags(struct mon_service *svc, const struct conf_service *cs,
 	return 0;
 }
 
+/*
+ * Services seen so far, by name (which 0) and by key (1): a hash, since a
+ * file of thousands of services is read at every reload.
+ */
+struct seen {
+	struct mon_service	**slot[2];
+	size_t			  mask;
+};
+
+static uint64_t
+seen_hash(const char *s)
+{
+	uint64_t	h = 0xcbf29ce484222325ull;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* Add svc; the earlier service with the same name/key if there is one. */
+static struct mon_service *
+seen_add(struct seen *sn, int which, struct mon_service *svc)
+{
+	const char	*k = which ? svc->key : svc->name;
+
+	for (size_t i = seen_hash(k) & sn->mask;; i = (i + 1) & sn->mask) {
+		struct mon_service *o = sn->slot[which][i];
+
+		if (o == NULL) {
+			sn->slot[which][i] = svc;
+			return NULL;
+		}
+		if (strcmp(which ? o->key : o->name, k) == 0)
+			return o;
+	}
+}
+
 static int
 load_service(struct mon_model *m, struct mon_service *svc,
-    const config_setting_t *sset, uint32_t *next_real_id, struct err *e)
+    const config_setting_t *sset, struct seen *seen, uint32_t *next_real_id,
+    struct err *e)
 {
 	struct conf_service	 cs = { 0 };
 	const config_setting_t	*sc, *reals;
@@ -671,19 +830,23 @@ load_service(struct mon_model *m, struct mon_service *svc,
 		goto out;
 	}
 	svc->fwd = (enum dir_fwd)cs.fwd;
+	svc->on_remove = cs.on_remove >= 0 ? cs.on_remove :
+	    m->global.on_remove;
 	svc->line = (int)config_setting_source_line(sset);
 	if ((rc = service_kind(svc, &cs, sset, where, e)) < 0 ||
 	    (rc = service_persist(svc, &cs, sset, where, e)) < 0 ||
 	    (rc = service_flags(svc, &cs, sset, where, e)) < 0)
 		goto out;
 
-	for (struct mon_service *o = m->svcs; o < svc; o++) {
-		if (strcmp(o->name, svc->name) == 0) {
+	{
+		struct mon_service *o;
+
+		if ((o = seen_add(seen, 0, svc)) != NULL) {
 			rc = mon_conf_err(e, sset, where, "name", "duplicate "
 			    "service name (first at line %d)", o->line);
 			goto out;
 		}
-		if (strcmp(o->key, svc->key) == 0) {
+		if ((o = seen_add(seen, 1, svc)) != NULL) {
 			rc = mon_conf_err(e, sset, where, NULL, "same %s as "
 			    "service %s (line %d)", svc->fwmark ?
 			    "fwmark and family" : "address, port and protocol",
@@ -762,6 +925,7 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 	config_t		 cfg;
 	const config_setting_t	*root, *g, *svcs, *snmp, *ipvs;
 	uint32_t		 next_real_id = 1;
+	struct seen		 seen = { { NULL, NULL }, 0 };
 	int			 rc;
 
 	memset(m, 0, sizeof(*m));
@@ -849,15 +1013,26 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 		rc = err_set(e, -ENOMEM, "out of memory");
 		goto fail;
 	}
+	seen.mask = 15;
+	while (seen.mask + 1 < 2 * m->nsvcs)
+		seen.mask = seen.mask * 2 + 1;
+	if ((seen.slot[0] = calloc(seen.mask + 1, sizeof(void *))) == NULL ||
+	    (seen.slot[1] = calloc(seen.mask + 1, sizeof(void *))) == NULL) {
+		rc = err_set(e, -ENOMEM, "out of memory");
+		goto fail;
+	}
 	for (size_t i = 0; i < m->nsvcs; i++) {
 		m->svcs[i].id = (uint32_t)i + 1;
 		if ((rc = load_service(m, &m->svcs[i],
-		    config_setting_get_elem(svcs, (unsigned)i), &next_real_id,
-		    e)) < 0) {
+		    config_setting_get_elem(svcs, (unsigned)i), &seen,
+		    &next_real_id, e)) < 0) {
 			m->nsvcs = i + 1;
 			goto fail;
 		}
 	}
+	free(seen.slot[0]);
+	free(seen.slot[1]);
+	seen.slot[0] = seen.slot[1] = NULL;
 	/* after the services: an alerts entry may name them */
 	if ((rc = mon_alerts_load(m, root, service_directives,
 	    real_directives, e)) < 0)
@@ -871,6 +1046,8 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 	config_destroy(&cfg);
 	return 0;
 fail:
+	free(seen.slot[0]);
+	free(seen.slot[1]);
 	config_destroy(&cfg);
 	mon_model_free(m);
 	return rc;

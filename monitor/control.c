@@ -24,6 +24,7 @@
 #include "control.h"
 #include "event.h"
 #include "log.h"
+#include "reload.h"
 #include "show.h"
 
 #define CTL_MAX_LINE	4096
@@ -233,6 +234,30 @@ cmd_events(struct client *c, int argc, char **argv, struct evbuffer *out,
 	return 0;
 }
 
+static int
+cmd_reload(struct client *c, int argc, char **argv, struct evbuffer *out,
+    struct err *e)
+{
+	struct mon_reload_result	res;
+	int				rc;
+
+	(void)c;
+	(void)argc;
+	(void)argv;
+	if ((rc = mon_reload(ctl.m, &res, e)) < 0) {
+		mon_error("lvsmond: reload failed, still running the "
+		    "previous configuration: %s", e->msg);
+		return rc;
+	}
+	evbuffer_add_printf(out, "reloaded: %s; checks kept %zu, restarted "
+	    "or new %zu; draining %zu; kernel: %s (%zu weight changes) in "
+	    "%.1f ms\n", res.summary, res.kept_checks,
+	    res.started_checks, res.draining,
+	    res.synced ? "sync" : "weights only", res.kernel_changes,
+	    res.total_us / 1000.0);
+	return 0;
+}
+
 static const struct ctl_command ctl_commands[] = {
 	{ "show",	0, 1, cmd_show,    "show [--json]" },
 	{ "set",	4, 4, cmd_set,     "set weight SERVICE SERVER WEIGHT" },
@@ -240,6 +265,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ "disable",	2, 2, cmd_disable, "disable SERVICE SERVER" },
 	{ "drain",	2, 2, cmd_drain,   "drain SERVICE SERVER" },
 	{ "events",	0, 3, cmd_events,  "events [--json] [--since SEQ]" },
+	{ "reload",	0, 0, cmd_reload,  "reload" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 

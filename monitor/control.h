@@ -13,6 +13,7 @@
  *   set weight SERVICE SERVER WEIGHT      (WEIGHT 0..65535 or "config")
  *   enable|disable|drain SERVICE SERVER
  *   events [--json] [--since SEQ]   (SEQ: the last "seq" seen)
+ *   reload                          (re-read the config file: reload.h)
  */
 #ifndef MON_CONTROL_H
 #define MON_CONTROL_H

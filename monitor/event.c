@@ -16,6 +16,7 @@ const char *const mon_event_type_names[MON_EV__COUNT] = {
 	[MON_EV_QUORUM]		= "quorum",
 	[MON_EV_CHECK]		= "check",
 	[MON_EV_SOURCE]		= "source",
+	[MON_EV_RELOAD]		= "reload",
 };
 
 struct sub {

@@ -37,6 +37,11 @@ enum mon_event_type {
 	MON_EV_SOURCE,		/* a weight source (agent, weight file,
 				   maintenance directory) changed what it
 				   says: msg "agent: up -> drain: why" */
+	MON_EV_RELOAD,		/* the model was replaced by a reload: svc
+				   and rs NULL; new 1; msg "+a -r ~c"; while
+				   it is delivered mon_reload_previous()
+				   gives the model being replaced (pointers
+				   into it die after) */
 	MON_EV__COUNT
 };
 

@@ -25,6 +25,7 @@ usage(void)
 	    "  set weight SERVICE SERVER WEIGHT    0..65535, or config\n"
 	    "  enable|disable|drain SERVICE SERVER\n"
 	    "  events [--json] [--since SEQ]       stream events (after SEQ)\n"
+	    "  reload                              re-read the config file\n"
 	    "SERVER is addr:port or [v6addr]:port.  SOCKET defaults to "
 	    "$LVSMON_SOCKET or %s.\n", DEFAULT_SOCKET);
 	exit(2);

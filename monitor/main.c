@@ -21,6 +21,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "model.h"
+#include "reload.h"
 #include "sched.h"
 #include "sdnotify.h"
 #include "snmp/snmp.h"
@@ -68,16 +69,31 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
+/* SIGHUP: the same as lvsmonctl reload; a bad file changes nothing. */
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct mon_reload_result	res;
+	struct err			e = { "" };
+
+	(void)sig;
+	(void)what;
+	if (mon_reload(arg, &res, &e) < 0)
+		mon_error("lvsmond: reload failed, still running the "
+		    "previous configuration: %s", e.msg);
+}
+
 int
 main(int argc, char **argv)
 {
 	const char		*file = DEFAULT_CONF;
+	char			*abs = NULL;
 	int			 foreground = 0, test = 0, debug = 0, ch;
 	int			 rc = 1;
 	struct mon_model	 m;
 	struct err		 e = { "" };
 	struct event_base	*base = NULL;
-	struct event		*sigs[2] = { NULL, NULL };
+	struct event		*sigs[3] = { NULL, NULL, NULL };
 
 	while ((ch = getopt(argc, argv, "f:ntdh")) != -1)
 		switch (ch) {
@@ -101,6 +117,11 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	/* daemon() moves to /: a reload must still find a relative file */
+	if ((abs = realpath(file, NULL)) != NULL) {
+		free(m.file);
+		m.file = abs;
+	}
 	if (!foreground && daemon(0, 0) < 0) {
 		fprintf(stderr, "lvsmond: daemon: %s\n", strerror(errno));
 		mon_model_free(&m);
@@ -122,8 +143,10 @@ main(int argc, char **argv)
 	}
 	sigs[0] = evsignal_new(base, SIGTERM, on_signal, base);
 	sigs[1] = evsignal_new(base, SIGINT, on_signal, base);
-	if (sigs[0] == NULL || sigs[1] == NULL ||
-	    evsignal_add(sigs[0], NULL) < 0 || evsignal_add(sigs[1], NULL) < 0) {
+	sigs[2] = evsignal_new(base, SIGHUP, on_hup, &m);
+	if (sigs[0] == NULL || sigs[1] == NULL || sigs[2] == NULL ||
+	    evsignal_add(sigs[0], NULL) < 0 || evsignal_add(sigs[1], NULL) < 0 ||
+	    evsignal_add(sigs[2], NULL) < 0) {
 		mon_error("lvsmond: cannot watch signals");
 		goto out;
 	}
@@ -131,6 +154,7 @@ main(int argc, char **argv)
 		mon_warn("lvsmond: sd_notify: %s", strerror(-rc));
 	rc = 1;
 	if (mon_state_defer_open(&m, base) < 0 ||
+	    mon_reload_open(&m, base) < 0 ||
 	    mon_slowstart_open(base) < 0) {
 		mon_error("lvsmond: out of memory");
 		goto out;
@@ -166,6 +190,7 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	mon_sched_stop(&m);
+	mon_reload_close();
 	mon_ws_watch_close();
 	mon_control_close();
 	mon_metrics_close();
@@ -176,7 +201,7 @@ out:
 	mon_slowstart_close(&m);
 	mon_notify_close();
 	mon_event_reset();
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < 3; i++)
 		if (sigs[i] != NULL)
 			event_free(sigs[i]);
 	/* plugins and alert scripts cancelled above are still being reaped

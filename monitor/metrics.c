@@ -30,6 +30,7 @@
 #include "event.h"
 #include "log.h"
 #include "metrics.h"
+#include "reload.h"
 #include "resource.h"
 
 #ifndef LVSMON_VERSION
@@ -59,6 +60,39 @@ static struct {
 
 /* ---- check results from the bus ---- */
 
+/*
+ * A reload replaced the services array: the histograms follow their
+ * services by key (protocol/address:port), a new service starts at zero,
+ * a removed one's go.  On no memory they all start over.
+ */
+static void
+on_reload(void)
+{
+	const struct mon_model	*old = mon_reload_previous();
+	struct svc_checks	*n = NULL;
+
+	if (mx.m->nsvcs > 0 &&
+	    (n = calloc(mx.m->nsvcs, sizeof(*n))) == NULL)
+		mon_warn("lvsmond: metrics: out of memory: check histograms "
+		    "start over");
+	for (size_t i = 0; n != NULL && old != NULL && i < mx.m->nsvcs; i++) {
+		size_t	nold = old->nsvcs < mx.nsc ? old->nsvcs : mx.nsc;
+
+		/* mostly at the same place: tried first, then a search */
+		for (size_t d = 0; d < nold; d++) {
+			size_t j = (i + d) % nold;
+
+			if (strcmp(old->svcs[j].key, mx.m->svcs[i].key) == 0) {
+				n[i] = mx.sc[j];
+				break;
+			}
+		}
+	}
+	free(mx.sc);
+	mx.sc = n;
+	mx.nsc = n != NULL ? mx.m->nsvcs : 0;
+}
+
 static void
 on_check(const struct mon_event *ev, void *arg)
 {
@@ -67,6 +101,10 @@ on_check(const struct mon_event *ev, void *arg)
 	double			 s;
 
 	(void)arg;
+	if (ev->type == MON_EV_RELOAD && mx.m != NULL) {
+		on_reload();
+		return;
+	}
 	if (ev->type != MON_EV_CHECK || ev->svc == NULL || ev->rs == NULL ||
 	    mx.m == NULL || ev->svc < mx.m->svcs ||
 	    (i = (size_t)(ev->svc - mx.m->svcs)) >= mx.nsc)
@@ -601,7 +639,7 @@ mon_metrics_open(struct mon_model *m, struct event_base *base,
 	if ((mx.nsc > 0 && (mx.sc = calloc(mx.nsc, sizeof(*mx.sc))) ==
 	    NULL) || (mx.http = evhttp_new(base)) == NULL ||
 	    mon_event_subscribe_mask(on_check, NULL,
-	    MON_EVENT_MASK(MON_EV_CHECK)) < 0) {
+	    MON_EVENT_MASK(MON_EV_CHECK) | MON_EVENT_MASK(MON_EV_RELOAD)) < 0) {
 		close(fd);
 		mon_metrics_close();
 		return err_set(e, -ENOMEM, "out of memory");

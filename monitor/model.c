@@ -19,6 +19,7 @@ mon_model_free(struct mon_model *m)
 			mon_ws_free(&svc->reals[j].ws);
 		}
 		free(svc->reals);
+		free(svc->leaving);
 		free(svc->name);
 	}
 	free(m->svcs);
@@ -93,7 +94,8 @@ mon_model_dir_table(const struct mon_model *m, struct dir_table *t)
 		d->persist = s->persist;
 		d->persist_plen = s->persist_plen;
 		d->flags = s->dir_flags;
-		if ((d->reals = calloc(s->nreals, sizeof(*d->reals))) == NULL) {
+		if ((d->reals = calloc(s->nreals + s->nleaving,
+		    sizeof(*d->reals))) == NULL) {
 			dir_table_free(t);
 			return -ENOMEM;
 		}
@@ -108,6 +110,14 @@ mon_model_dir_table(const struct mon_model *m, struct dir_table *t)
 			    .family = r->family, .addr = r->addr,
 			    .port = r->port, .weight = r->eff_weight,
 			    .u_thresh = r->u_thresh, .l_thresh = r->l_thresh };
+		}
+		/* removed by a reload, draining: no new flows */
+		for (size_t j = 0; j < s->nleaving; j++) {
+			const struct mon_leaving *l = &s->leaving[j];
+
+			d->reals[d->nreals++] = (struct dir_real){
+			    .id = l->id, .family = l->family,
+			    .addr = l->addr, .port = l->port, .weight = 0 };
 		}
 	}
 	return 0;

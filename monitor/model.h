@@ -91,6 +91,35 @@ struct mon_real {
 	struct dir_real_stats	 stats;		/* kernel counters, as read */
 };
 
+/*
+ * What a reload does with a real that the new file no longer has
+ * (global and service key on_remove; reload.c).
+ */
+enum mon_on_remove {
+	MON_ON_REMOVE_DRAIN = 0,	/* weight 0 until its connections end
+					   (or drain_timeout), then removed */
+	MON_ON_REMOVE_REMOVE,		/* out of the kernel at once */
+	MON_ON_REMOVE__COUNT
+};
+
+/*
+ * A real that a reload removed with on_remove = "drain": still in the
+ * kernel at weight 0 (mon_model_dir_table lists it) until the kernel
+ * reports no connection for it or `until` passes.  Not a struct mon_real:
+ * no check, no state, no SNMP row; only the kernel still knows it.
+ * Owner: its service; reload.c adds and removes them.
+ */
+struct mon_leaving {
+	uint32_t		 id;		/* kept: its conntrack mark */
+	int			 family;
+	union dir_addr		 addr;
+	uint16_t		 port;
+	char			 key[INET6_ADDRSTRLEN + 8];
+	struct timespec		 until;		/* CLOCK_MONOTONIC deadline */
+	struct dir_real_stats	 stats;		/* as read (apply.c) */
+	int			 seen;		/* stats read at least once */
+};
+
 /* What a down real becomes in the kernel table (service key on_down). */
 enum mon_on_down {
 	MON_ON_DOWN_WEIGHT0 = 0,	/* stays, weight 0 (inhibit) */
@@ -129,6 +158,10 @@ struct mon_service {
 						   regained at quorum + H */
 	enum mon_on_down	 on_down;
 	uint64_t		 conns;		/* kernel total (apply.c) */
+	int			 on_remove;	/* enum mon_on_remove, the
+						   service's or global's */
+	struct mon_leaving	*leaving;	/* owned array (reload.c) */
+	size_t			 nleaving;
 
 	/* runtime, written by resource.c/quorum.c only */
 	unsigned		 serving;	/* reals (not the sorry server)
@@ -148,6 +181,7 @@ enum mon_backend {
 	MON_BACKEND__COUNT
 };
 extern const char *const mon_backend_names[MON_BACKEND__COUNT + 1];
+extern const char *const mon_on_remove_names[MON_ON_REMOVE__COUNT + 1];
 
 /* global.on_exit: what a clean stop (SIGTERM) leaves in the kernel. */
 enum mon_on_exit {
@@ -169,6 +203,9 @@ struct mon_global {
 						   master's socket; NULL = no
 						   SNMP subagent */
 	unsigned	 snmp_ping_ms;		/* global.snmp.ping_interval */
+	int		 on_remove;		/* enum mon_on_remove */
+	unsigned	 drain_timeout_ms;	/* longest drain of a removed
+						   real */
 	char		*maintenance_dir;	/* a file in it named after a
 						   real puts it in maintenance
 						   (weightsrc.h); NULL none */
@@ -204,6 +241,16 @@ int	mon_model_load(struct mon_model *m, const char *file, struct err *e);
 void	mon_model_free(struct mon_model *m);
 /* Free a probe built by the loader (cancel a running one first). */
 void	mon_probe_free(struct probe *p);
+/*
+ * Set p->fingerprint from p->type's keys and common's (the check's or the
+ * agent's common keys) as they were applied, rc's then sc's settings for
+ * the rest; tag (the service's name) is mixed in.  Equal fingerprints: a
+ * reload keeps the running probe (conf.c).
+ */
+struct mon_directive;
+void	mon_probe_fingerprint(struct probe *p,
+	    const struct mon_directive *common, const config_setting_t *rc,
+	    const config_setting_t *sc, const char *tag);
 
 /* Find by name ("web") and by real key ("198.51.100.11:8080"). */
 struct mon_service *mon_model_service(struct mon_model *m, const char *name);

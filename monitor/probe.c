@@ -119,6 +119,20 @@ probe_done(struct probe *p, enum chk_verdict v, int weight_hint,
 		p->on_done(p, &res);
 }
 
+void
+probe_fingerprint_mix(struct probe *p, const void *data, size_t n)
+{
+	const unsigned char	*b = data;
+	uint64_t		 h = p->fingerprint ? p->fingerprint :
+				    0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	p->fingerprint = h;
+}
+
 /*
  * The keys every check block has, filled into struct probe itself.  "type"
  * is read first by conf.c (it picks the type's own table) and is listed

@@ -167,6 +167,14 @@ struct probe {
 	char			*ckey;		/* the type's own keys as text
 						   (mon_probe_key), to find
 						   probes alike; owned */
+	uint64_t		 fingerprint;	/* the check's settings, hashed by
+						   conf.c before configure();
+						   (type) configure() mixes in
+						   what the file does not say
+						   (a script's text) with
+						   probe_fingerprint_mix().
+						   Equal: a reload keeps the
+						   running check */
 
 	/* the monitor's */
 	struct mon_real		*rs;		/* back pointer, not owned */
@@ -202,6 +210,9 @@ struct probe {
 void	probe_done(struct probe *p, enum chk_verdict v, int weight_hint,
 	    enum chk_reason r, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
+
+/* Mix n bytes into p->fingerprint (FNV-1a, 64 bits). */
+void	probe_fingerprint_mix(struct probe *p, const void *data, size_t n);
 
 /* The probe table: every type, once. */
 extern const struct probe_type *const mon_probe_types[];

@@ -164,6 +164,14 @@ int	mon_slowstart_open(struct event_base *base);
 void	mon_slowstart_close(struct mon_model *m);	/* frees the timers */
 void	mon_slowstart_begin(struct mon_real *rs);	/* it came back */
 void	mon_slowstart_end(struct mon_real *rs);
+/*
+ * Reload (reload.c): drop frees the step timer of a real that goes away;
+ * resume re-creates it for a real that took over ramping and ramp_start
+ * from one that went (the ramp goes on from where it was, at the new
+ * slow_start; none: it ends).
+ */
+void	mon_slowstart_drop(struct mon_real *rs);
+void	mon_slowstart_resume(struct mon_real *rs);
 /* The ramp applied to w (w itself when not ramping). */
 uint32_t mon_slowstart_weight(const struct mon_real *rs, uint32_t w);
 /* How far the ramp is, 0..99; -1 when not ramping. */

@@ -444,10 +444,64 @@ mon_sched_regroup(struct mon_model *m)
 	return 0;
 }
 
+/* mon_sched_start's loop, for probes armed later (reload). */
+static struct event_base	*sched_base;
+
+int
+mon_sched_arm(struct probe *p, unsigned delay_ms)
+{
+	int	rc;
+
+	if (sched_base == NULL)
+		return -EINVAL;
+	if (p->ev_next == NULL) {
+		p->base = sched_base;
+		p->on_done = on_done;
+		p->ev_next = evtimer_new(sched_base, run_start, p);
+		p->ev_timeout = evtimer_new(sched_base, on_timeout, p);
+		if (p->ev_next == NULL || p->ev_timeout == NULL)
+			return -ENOMEM;
+		if (p->type->open != NULL && (rc = p->type->open(p)) < 0 &&
+		    p->rs != NULL)
+			mon_error("real %s/%s: check %s: %s (its runs will "
+			    "fail)", p->rs->svc->name, p->rs->key,
+			    p->type->name, strerror(-rc));
+	}
+	if (p->leader != NULL || p->running || p->queued)
+		return 0;
+	p->planned = ts_add_ms(now_mono(), delay_ms);
+	arm_at(p, p->planned);
+	return 0;
+}
+
+/*
+ * Its group's links go with it: the caller (reload) runs
+ * mon_sched_regroup() on the model before the loop turns again, which
+ * rebuilds every group, so no member keeps a leader that is gone.
+ */
+void
+mon_sched_disarm(struct probe *p)
+{
+	if (p == NULL || p->ev_next == NULL)
+		return;
+	quiesce(p);
+	event_free(p->ev_next);
+	event_free(p->ev_timeout);
+	p->ev_next = p->ev_timeout = NULL;
+	if (p->type->close != NULL)
+		p->type->close(p);
+	for (struct probe *m = p->members; m != NULL; m = m->next_member)
+		m->leader = NULL;
+	p->leader = p->members = p->next_member = NULL;
+	p->nshared = 0;
+}
+
 int
 mon_sched_start(struct mon_model *m, struct event_base *base)
 {
 	unsigned	nfail = 0;
+
+	sched_base = base;
 
 	S.cap = m->global.max_checks > 0 ? (unsigned)m->global.max_checks : 0;
 	for (size_t s = 0; s < m->nsvcs; s++)

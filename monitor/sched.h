@@ -62,4 +62,12 @@ struct mon_sched_stats {
 };
 void	mon_sched_stats(struct mon_sched_stats *st);
 
+/*
+ * One probe (reload): arm its first run delay_ms from now, on the loop
+ * mon_sched_start() was given (-EINVAL before it, -ENOMEM); disarm cancels
+ * a running check and frees its timers (NULL: nothing to do).
+ */
+int	mon_sched_arm(struct probe *p, unsigned delay_ms);
+void	mon_sched_disarm(struct probe *p);
+
 #endif

@@ -420,6 +420,9 @@ mon_event_format(struct evbuffer *out, const struct mon_event *ev, int json)
 		    ev->svc ? ev->svc->name : "-", ev->rs ? ev->rs->key : "-",
 		    ev->msg);
 		break;
+	case MON_EV_RELOAD:
+		evbuffer_add_printf(out, "%s reload %s\n", t, ev->msg);
+		break;
 	default:
 		evbuffer_add_printf(out, "%s %s %s %s %s -> %s%s%s\n", t,
 		    mon_event_type_names[ev->type],

@@ -119,6 +119,34 @@ mon_slowstart_begin(struct mon_real *rs)
 }
 
 void
+mon_slowstart_drop(struct mon_real *rs)
+{
+	if (rs->ramp_ev != NULL)
+		event_free(rs->ramp_ev);
+	rs->ramp_ev = NULL;
+}
+
+void
+mon_slowstart_resume(struct mon_real *rs)
+{
+	rs->ramp_ev = NULL;	/* the old real's, dropped by its owner */
+	if (!rs->ramping)
+		return;
+	if (rs->slow_start_ms == 0 || ss_base == NULL || rs->sorry ||
+	    elapsed_ms(rs) >= rs->slow_start_ms) {
+		rs->ramping = 0;
+		return;
+	}
+	if ((rs->ramp_ev = evtimer_new(ss_base, on_step, rs)) == NULL) {
+		mon_warn("real %s/%s: out of memory: slow start ends",
+		    rs->svc->name, rs->key);
+		rs->ramping = 0;
+		return;
+	}
+	arm(rs);
+}
+
+void
 mon_slowstart_end(struct mon_real *rs)
 {
 	if (!rs->ramping)

@@ -582,6 +582,8 @@ agent_build(struct mon_real *rs, const config_setting_t *ra,
 	    (rc = mon_directives_apply_in(chk_agent.directives, p->conf, ra,
 	    sa, agent_probe_directives, "agent", where, e)) < 0)
 		goto fail;
+	/* a reload keeps the running agent while this stays the same */
+	mon_probe_fingerprint(p, agent_probe_directives, ra, sa, "agent");
 	mon_addr_key(rs->family, &rs->addr, (uint16_t)p->port, p->name,
 	    sizeof(p->name));
 	inet_ntop(rs->family, &rs->addr, p->host, sizeof(p->host));

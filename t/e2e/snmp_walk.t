@@ -19,7 +19,7 @@ R1=198.51.100.11:8080 R2=198.51.100.12:8080 R3=198.51.100.13:8080
 S1=[2001:db8:2::11]:8080 S2=[2001:db8:2::12]:8080
 D1=198.51.100.11:53
 
-plan 21
+plan 23
 lab_up "$P" 3 || bail_out "could not build the lab"
 # rs3 is never started: it stays down (L4CON).
 lab_rs_start "$P" 1 -u -l 198.51.100.11:53 && lab_rs_start "$P" 2 ||
@@ -167,6 +167,26 @@ rc=$?
 like "$rc $out" "^[1-9][0-9]* .*Authentication failure" \
     "a v3 walk with a wrong auth password fails: Authentication failure"
 unlike "$out" "= STRING" "... and shows no value"
+
+# A reload keeps the rows of what it keeps: one weight changed and one
+# real added give the same indexes plus one.
+idx()
+{
+	snmp_v2ro snmpwalk "$SNMP_LVS.100.3.1.5" 2>/dev/null | snmp_walk_norm |
+	    cut -d' ' -f1 | sed "s/^.*\.100\.3\.1\.5\.//" | sort
+}
+before=$(idx)
+sed -i -e 's/port = 8080; weight = 20; } ); },/port = 8080; weight = 20; },\
+      { address = "198.51.100.14"; port = 8080; weight = 1; } ); },/' \
+    -e '0,/198.51.100.12"; port = 8080; weight = 10;/s//198.51.100.12"; port = 8080; weight = 15;/' \
+    "$CONF"
+out=$(lab_ctl "$P" reload)
+like "$out" "^reloaded: 3 services, 7 reals, \+1 -0 ~1" \
+    "lvsmonctl reload: one real added, one changed"
+after=$(idx)
+is "$(comm -23 <(echo "$before") <(echo "$after") | grep -c .) $(
+    comm -13 <(echo "$before") <(echo "$after") | grep -c .)" "0 1" \
+    "after the reload every real row keeps its index, and there is one new"
 
 lab_daemon_stop "$P"
 ok $? "lvsmond exits 0 on SIGTERM"
