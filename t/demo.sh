@@ -267,6 +267,18 @@ demo_weight()
 	        head -c 400; echo ..."
 }
 
+demo_reload()
+{
+	step "Reload a changed file: only the difference reaches the kernel"
+	sed -i 's/port = 8080; weight = 50; },/port = 8080; weight = 80; },/' \
+	    "$CONF"
+	say "rs2's weight is now 80 in the file; lvsmonctl reload (or SIGHUP)" \
+	    "keeps every server's state, ids and running checks:"
+	shown "lvsmonctl reload" ctl reload
+	_lab_wait 5 lab_field_is "$P" web "$R2" kernel_weight 80
+	shown "lvsmonctl show" ctl show
+}
+
 demo_metrics()
 {
 	step "Prometheus metrics (global.metrics)"
@@ -298,6 +310,7 @@ main()
 	demo_alerts
 	demo_drain
 	demo_weight
+	demo_reload
 	demo_metrics
 	demo_end
 }
