@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -520,17 +521,63 @@ load_real(struct mon_service *svc, struct mon_real *rs,
 		return mon_conf_err(e, config_setting_get_member(rset,
 		    "lower_threshold"), where, "lower_threshold", "needs "
 		    "upper_threshold (the lower one ends an overload)");
-	for (struct mon_real *o = svc->reals; o < rs; o++)
-		if (strcmp(o->key, rs->key) == 0)
-			return mon_conf_err(e, rset, where, NULL,
-			    "duplicate real server (first at line %d)",
-			    o->line);
 	if ((rc = probe_build(rs, config_setting_get_member(rset, "check"), sc,
 	    where, &rs->probe, e)) < 0)
 		return rc;
 	/* rset's parent is real_servers, whose parent is the service */
 	return mon_ws_conf_real(rs, rset, config_setting_parent(
 	    config_setting_parent(rset)), where, e);
+}
+
+static int
+real_key_cmp(const void *a, const void *b, void *arg)
+{
+	const struct mon_real	*r = arg;
+	size_t			 i = *(const size_t *)a, j = *(const size_t *)b;
+	int			 c = strcmp(r[i].key, r[j].key);
+
+	return c != 0 ? c : (i > j) - (i < j);
+}
+
+/*
+ * No two reals of a service at one address:port.  Sorted, not pairwise: a
+ * service of 100,000 reals took minutes to load the other way (and every
+ * reload reads the file again).  The first duplicate in file order is the
+ * one named.
+ */
+static int
+reals_unique(struct mon_service *svc, const config_setting_t *reals,
+    struct err *e)
+{
+	size_t	*ix, dup = SIZE_MAX, first = 0;
+	char	 where[256];
+
+	if (svc->nreals < 2)
+		return 0;
+	if ((ix = malloc(svc->nreals * sizeof(*ix))) == NULL)
+		return err_set(e, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < svc->nreals; i++)
+		ix[i] = i;
+	qsort_r(ix, svc->nreals, sizeof(*ix), real_key_cmp, svc->reals);
+	for (size_t k = 1; k < svc->nreals; k++)
+		if (strcmp(svc->reals[ix[k - 1]].key, svc->reals[ix[k]].key) ==
+		    0 && ix[k] < dup) {
+			dup = ix[k];
+			/* the run's first is its smallest index */
+			for (first = k - 1; first > 0 && strcmp(svc->reals[
+			    ix[first - 1]].key, svc->reals[ix[k]].key) == 0;
+			    first--)
+				;
+			first = ix[first];
+		}
+	free(ix);
+	if (dup == SIZE_MAX)
+		return 0;
+	snprintf(where, sizeof(where), "service %s: real %s", svc->name,
+	    svc->reals[dup].key);
+	return mon_conf_err(e, config_setting_get_elem(reals, (unsigned)dup),
+	    where, NULL, "duplicate real server (first at line %d)",
+	    svc->reals[first].line);
 }
 
 /* quorum, hysteresis, on_down and the sorry server (monitor/quorum.c) */
@@ -907,6 +954,8 @@ load_service(struct mon_model *m, struct mon_service *svc,
 			rs->slow_start_ms = cs.slow_start;
 		mon_rs_init(rs);
 	}
+	if ((rc = reals_unique(svc, reals, e)) < 0)
+		goto out;
 	if ((rc = load_policy(svc, &cs, sset, where, next_real_id, e)) < 0)
 		goto out;
 	mon_svc_quorum(svc, 1);
