@@ -36,7 +36,7 @@ services = (
   { name = "aux"; address = "203.0.113.10"; port = 81;
     check = { type = "exec"; command = "/bin/sh"; interval = 0.5;
       timeout = 2.0; args = [ "-c",
-      "grep -E '^Cap(Eff|Prm|Inh|Amb)' /proc/\$\$/status >$D/plugin.caps" ]; };
+      "grep -E '^Cap(Eff|Prm|Inh|Amb)' /proc/\$\$/status >$D/plugin.caps.\$\$ && mv $D/plugin.caps.\$\$ $D/plugin.caps" ]; };
     real_servers = ( { address = "198.51.100.11"; port = 8080; } ); }
 );
 EOF
