@@ -140,6 +140,18 @@ chk_conn_close(struct chk_conn *c, int abort)
 	c->fd = -1;
 }
 
+ssize_t
+chk_dgram_recv(struct chk_conn *c, void *buf, size_t len)
+{
+	ssize_t	n;
+
+	while ((n = recv(c->fd, buf, len, 0)) < 0 && errno == EINTR)
+		;
+	if (n >= 0)
+		return n;
+	return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+}
+
 unsigned
 chk_conn_elapsed_ms(const struct chk_conn *c)
 {

@@ -85,6 +85,14 @@ int		chk_conn_wait(struct chk_conn *c, short what, chk_conn_cb *cb,
  */
 void		chk_conn_close(struct chk_conn *c, int abort);
 
+/*
+ * One datagram waiting on the connected UDP socket of c into buf: its
+ * length, -EAGAIN when none waits, or -errno (-ECONNREFUSED: an ICMP port
+ * unreachable came back).  The datagram checks (dns, ntp, radius) read
+ * their replies, and the strays before them, through it.
+ */
+ssize_t		chk_dgram_recv(struct chk_conn *c, void *buf, size_t len);
+
 /* Milliseconds since chk_conn_open(). */
 unsigned	chk_conn_elapsed_ms(const struct chk_conn *c);
 

@@ -255,15 +255,12 @@ rad_readable(struct chk_conn *c, int err, void *arg)
 	ssize_t		 n;
 
 	for (int i = 0; i < 8; i++) {	/* a few strays, then yield */
-		n = recv(c->fd, m, sizeof(m), 0);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if ((n = chk_dgram_recv(c, m, sizeof(m))) == -EAGAIN)
 			break;
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0) {
-			rad_end(run, CHK_V_FAIL, errno == ECONNREFUSED ?
+			rad_end(run, CHK_V_FAIL, n == -ECONNREFUSED ?
 			    CHK_R_CONNREFUSED : CHK_R_IO, "read: %s",
-			    chk_errname(errno));
+			    chk_errname((int)-n));
 			return;
 		}
 		if (rad_judge(run, m, (size_t)n))
