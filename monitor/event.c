@@ -17,6 +17,9 @@ const char *const mon_event_type_names[MON_EV__COUNT] = {
 	[MON_EV_CHECK]		= "check",
 	[MON_EV_SOURCE]		= "source",
 	[MON_EV_RELOAD]		= "reload",
+	[MON_EV_ROLE]		= "role",
+	[MON_EV_PEER]		= "peer",
+	[MON_EV_ROUTE]		= "route",
 };
 
 struct sub {

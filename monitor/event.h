@@ -42,6 +42,18 @@ enum mon_event_type {
 				   it is delivered mon_reload_previous()
 				   gives the model being replaced (pointers
 				   into it die after) */
+	MON_EV_ROLE,		/* this director's failover role changed:
+				   old/new enum mon_ha_role (monitor/ha.h);
+				   svc, rs NULL; msg the reason ("peer
+				   dead", "preempted", "priority lowered",
+				   "failover requested", ...) */
+	MON_EV_PEER,		/* a peer director was heard again or went
+				   silent: old/new 0 dead, 1 alive; svc, rs
+				   NULL; msg "PEER-ADDRESS: why" */
+	MON_EV_ROUTE,		/* a service's VIP route was announced or
+				   withdrawn (route health injection): svc
+				   set, rs NULL; old/new 0 withdrawn, 1
+				   announced; msg why */
 	MON_EV__COUNT
 };
 
