@@ -63,7 +63,7 @@ conf()
 	{ lab_conf_global "$P" | sed "s|^};|  metrics = \"127.0.0.1:9580\";\n};|"
 	cat <<EOF
 services = (
-  { name = "web"; address = "203.0.113.10"; port = 80; slow_start = 15;
+  { name = "web"; address = "203.0.113.10"; port = 80; slow_start = 40;
     check = { type = "tcp"; interval = 0.3; timeout = 0.25; fall = 1; };
     agent = { port = 10000; interval = 0.3; timeout = 0.25; };
     weight_file = "$D/weights/";
@@ -160,7 +160,7 @@ lab_wait_state "$P" 10 web down "$R3"
 lab_rs_start "$P" 3 || bail_out "rsd 3 did not start again"
 lab_wait_state "$P" 10 web up "$R3"
 wait_until 5 grep -q "real web/$R3: slow start over" "$(lab_log "$P")"
-ok $? "before: rs3 came back and ramps (slow start over 15 s)"
+ok $? "before: rs3 came back and ramps (slow start over 40 s)"
 wait_until 5 test "$(kw web $R3)" -ge 2
 before=$(kw web $R3)
 ok $(( before >= 1 && before < 100 ? 0 : 1 )) \
@@ -226,7 +226,7 @@ is "$(notified)" YRYRY "sd_notify: RELOADING=1 and READY=1 around it too"
 conf 40 "$EXTRA"
 
 # the ramp still ends by itself
-lab_wait_log "$P" 30 "real web/$R3: slow start done: weight 100"
+lab_wait_log "$P" 60 "real web/$R3: slow start done: weight 100"
 ok $? "rs3: the slow start ends (log: slow start done: weight 100)"
 is "$(kw web $R3)" 100 "rs3: kernel weight 100"
 
