@@ -26,6 +26,9 @@
 # instructions (not the default 10): the test is about the loop being
 # ended, and a 2-CPU lab machine shared with other work should not have
 # to give lvsmond (under ASan) more than its share of CPU to keep time.
+# For the same reason the bomb's check has a 10 s timeout: under ASan on a
+# busy machine building 128 MB takes seconds, and a timeout would end it
+# before the memory limit the test is about.
 T=$(cd "$(dirname "$0")/.." && pwd)
 . "$T/lib.sh"
 . "$T/lab.sh"
@@ -96,11 +99,11 @@ end
 EOF
 rm -f /tmp/lvsmon-lua-pwned
 
-bad()	# bad PORT SCRIPT [EXTRA]: one misbehaving real's config
+bad()	# bad PORT SCRIPT [EXTRA [INTERVAL [TIMEOUT]]]: one misbehaving real
 {
 	echo "{ address = \"198.51.100.13\"; port = $1; check = {
 	    type = \"lua\"; script = \"$D/$2\"; interval = ${4:-1.0};
-	    timeout = 3.0; rise = 1; fall = 1; $3 }; }"
+	    timeout = ${5:-3.0}; rise = 1; fall = 1; $3 }; }"
 }
 CONF=$D/lvsmond.conf
 { lab_conf_global "$P"; cat <<EOF
@@ -115,7 +118,8 @@ services = (
     real_servers = (
       $(bad 9001 loop.lua "max_instructions = 2000000;"),
       $(bad 9002 bomb.lua \
-          "params = { trigger = \"http://198.51.100.13:8080/health\"; };" 2.0),
+          "params = { trigger = \"http://198.51.100.13:8080/health\"; };" 2.0 \
+          10.0),
       $(bad 9003 exec.lua),
       $(bad 9004 io.lua),
       $(bad 9005 err7.lua)
