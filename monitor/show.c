@@ -13,6 +13,8 @@
 #include "event.h"
 #include "sched.h"
 #include "show.h"
+#include "ha.h"
+#include "ha_show.h"
 
 void
 mon_rfc3339(const struct timespec *ts, char *buf, size_t len)
@@ -257,6 +259,7 @@ mon_show_json(struct evbuffer *out, const struct mon_model *m)
 	json_object_object_add(root, "services", svcs);
 	json_object_object_add(root, "checks", sched_json());
 	json_object_object_add(root, "alerts", mon_alert_show_json());
+	json_object_object_add(root, "director", mon_ha_show_json());
 	evbuffer_add_printf(out, "%s\n", json_object_to_json_string_ext(root,
 	    JSON_C_TO_STRING_PLAIN));
 	json_object_put(root);
@@ -316,6 +319,10 @@ mon_show_text(struct evbuffer *out, const struct mon_model *m)
 		}
 	}
 	mon_alert_show_text(out);
+	if (mon_ha_view() != NULL) {
+		evbuffer_add_printf(out, "\n");
+		mon_ha_show_text(out);
+	}
 }
 
 /* old/new of an event as text: state names, admin names or numbers */
