@@ -77,7 +77,10 @@ mon_ha_decide(const struct mon_ha_fsm_in *in, const char **reason)
 		for (size_t i = 0; i < in->npeers; i++) {
 			const struct mon_ha_fsm_peer *p = &in->peers[i];
 
-			if (eligible(p) && p->role != MON_HA_MASTER &&
+			/* not to one still in INIT: it becomes BACKUP
+			   first, so it can tell "preempted" and the
+			   hand-over takes one round trip, not INIT's wait */
+			if (eligible(p) && p->role == MON_HA_BACKUP &&
 			    p->preempt && p->priority > in->priority) {
 				*reason = "preempted";
 				return MON_HA_BACKUP;

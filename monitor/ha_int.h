@@ -102,7 +102,8 @@ int	mon_ha_replay_check(struct mon_ha_replay *r, uint64_t epoch,
  *		then the rule above makes us MASTER ("preempted").  So the
  *		handover leaves a short gap, never two holders.
  *	MASTER	a live master outranks us (split brain healed)  BACKUP
- *	MASTER	a live backup with F_PREEMPT has a higher priority  BACKUP
+ *	MASTER	a live BACKUP (not INIT) with F_PREEMPT has a higher
+ *		priority				BACKUP
  *	MASTER	our priority went to 0 (failover requested)  BACKUP
  *	any	tracked interface down			FAULT	 remove VIPs
  *

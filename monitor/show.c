@@ -338,6 +338,16 @@ event_values(const struct mon_event *ev, char *o, char *n, size_t len)
 		snprintf(o, len, "%s", mon_admin_names[ev->old]);
 		snprintf(n, len, "%s", mon_admin_names[ev->new]);
 		break;
+	case MON_EV_ROLE:
+		snprintf(o, len, "%s", ev->old >= 0 && ev->old < MON_HA__COUNT ?
+		    mon_ha_role_names[ev->old] : "?");
+		snprintf(n, len, "%s", ev->new >= 0 && ev->new < MON_HA__COUNT ?
+		    mon_ha_role_names[ev->new] : "?");
+		break;
+	case MON_EV_PEER:
+		snprintf(o, len, "%s", ev->old ? "alive" : "dead");
+		snprintf(n, len, "%s", ev->new ? "alive" : "dead");
+		break;
 	default:
 		snprintf(o, len, "%lld", (long long)ev->old);
 		snprintf(n, len, "%lld", (long long)ev->new);
