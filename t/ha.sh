@@ -17,7 +17,9 @@
 # Functions:
 #   ha_up PREFIX NREAL            build it (cleanup registered on exit)
 #   ha_conf PREFIX I PRIO PREEMPT [EXTRA] [INTERVAL] [DEAD]
-#                                 director I's config on stdout
+#                                 director I's config on stdout (EXTRA:
+#                                 more director keys; $HA_GLOBAL_EXTRA:
+#                                 more global keys)
 #   ha_start PREFIX I CONF        lvsmond in PREFIX-dI, returns once its
 #                                 control socket answers
 #   ha_kill PREFIX I [SIG]        signal it (default KILL) and reap it
@@ -121,6 +123,7 @@ ha_conf()
 	  control_socket = "$dir/d$i.sock";
 	  state_file = "$dir/d$i.state";
 	  log_level = "info";
+	  ${HA_GLOBAL_EXTRA:-}
 	};
 	director = {
 	  priority = $prio;
