@@ -143,6 +143,35 @@ vips_set(const struct mon_ha_conf *c, int add)
 	}
 }
 
+/* A master's reload: the VIPs the new block no longer lists go (the rest
+ * stay: no gap; the new ones are added after). */
+static void
+vips_drop_gone(const struct mon_ha_conf *old, const struct mon_ha_conf *nw)
+{
+	char	err[256];
+
+	if (ha.vip == NULL || old == NULL)
+		return;
+	for (size_t i = 0; i < old->nvips; i++) {
+		const struct mon_ha_addr	*v = &old->vips[i];
+		const char			*ifn = v->ifname != NULL ?
+		    v->ifname : old->interface;
+		int				 kept = 0;
+
+		for (size_t j = 0; nw != NULL && j < nw->nvips; j++) {
+			const struct mon_ha_addr *w = &nw->vips[j];
+
+			kept |= w->family == v->family && w->plen == v->plen &&
+			    memcmp(w->addr, v->addr, 16) == 0 &&
+			    strcmp(w->ifname != NULL ? w->ifname :
+			    nw->interface, ifn) == 0;
+		}
+		if (!kept && dir_vip_del(ha.vip, ifn, v->family, v->addr,
+		    v->plen, err, sizeof(err)) < 0)
+			mon_error("director: vip %s: %s", v->text, err);
+	}
+}
+
 static struct dir_announce *
 annc_for(const char *ifname)
 {
@@ -871,7 +900,7 @@ on_reload(const struct mon_event *ev, void *arg)
 	}
 	was_master = ha.open && ha.view.role == MON_HA_MASTER;
 	if (was_master)
-		vips_set(old, 0);
+		vips_drop_gone(old, ha.m->ha);
 	if (ha.m->ha == NULL) {
 		mon_info("director: block removed by reload: failover off");
 		if (ha.open)

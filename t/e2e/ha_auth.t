@@ -12,7 +12,7 @@ T=$(cd "$(dirname "$0")/.." && pwd)
 need_lab
 
 P=ha$$
-plan 17
+plan 19
 ha_up "$P" 1 || bail_out "could not build the lab"
 lab_rs_start "$P" 1 || bail_out "rsd did not start"
 D=$(lab_dir "$P")
@@ -87,3 +87,12 @@ ha_ctl "$P" 2 reload >/dev/null
 check "a reload raising the backup's priority makes it master (preempt)" \
     wait_until 5 ha_role_is "$P" 2 master
 check "and the old master backup" wait_until 5 ha_role_is "$P" 1 backup
+# a master's reload that drops one VIP: that one goes, the others stay
+sed "s|\"$HA_VIP6/64\", ||" "$D/d2.conf" >"$D/d2b.conf" &&
+    mv "$D/d2b.conf" "$D/d2.conf"
+ha_ctl "$P" 2 reload >/dev/null
+check "a VIP dropped from the master's block by reload is removed" \
+    wait_until 5 eval '! ip -n "$P-d2" -6 -o addr show dev eth0 |
+    grep -q " $HA_VIP6/"'
+check "the others stay, and it stays master" \
+    eval 'ha_has_vip "$P" 2 && ha_role_is "$P" 2 master'
