@@ -20,7 +20,8 @@
 #                                 director I's config on stdout (EXTRA:
 #                                 more director keys; $HA_GLOBAL_EXTRA:
 #                                 more global keys; $HA_BACKEND: the
-#                                 backend, default nft)
+#                                 backend, default nft; $HA_TWO_PATHS=1:
+#                                 the peer listed on eth1 too)
 #   ha_start PREFIX I CONF        lvsmond in PREFIX-dI, returns once its
 #                                 control socket answers
 #   ha_kill PREFIX I [SIG]        signal it (default KILL) and reap it
@@ -129,7 +130,7 @@ ha_conf()
 	director = {
 	  priority = $prio;
 	  preempt = $preempt;
-	  peers = ("192.0.2.$other");
+	  peers = ("192.0.2.$other"${HA_TWO_PATHS:+, \"198.51.100.$((1 + other))\"});
 	  interface = "eth0";
 	  vips = ("$HA_VIP4/24", "$HA_VIP6/64", "$HA_INSIDE/24 dev eth1");
 	  interval = $interval;
