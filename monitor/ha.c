@@ -1,8 +1,8 @@
 /*
  * monitor/ha.c - director failover on the loop: the heartbeat sockets and
  * timers, the peers' liveness, the role (decided by ha_fsm.c, pictured in
- * ha_int.h) and what a role does: VIPs (director/vip.h), announcements
- * (director/announce.h) and the IPVS sync daemon (apply.h).
+ * ha_int.h), reload and `lvsmonctl failover`.  What a role does (VIPs,
+ * announcements, the IPVS sync daemon) is ha_act.c's.
  *
  * Every interval each director sends one heartbeat to each peer; a peer
  * not heard for `dead` intervals is dead (one timer per peer, re-armed by
@@ -30,8 +30,6 @@
 #include <event2/event.h>
 
 #include "apply.h"
-#include "director/announce.h"
-#include "director/vip.h"
 #include "event.h"
 #include "ha_int.h"
 #include "log.h"
@@ -47,7 +45,6 @@ const char *const mon_ha_role_names[MON_HA__COUNT] = {
 };
 
 #define RX_BURST	64	/* datagrams read per wakeup */
-#define MAX_IFS		8	/* interfaces VIPs may sit on */
 
 struct peer {
 	struct mon_ha_peer_view	*v;		/* in ha.pviews */
@@ -58,11 +55,8 @@ struct peer {
 	struct mon_ha_replay	 replay;
 	int			 preempt;	/* it said MON_HA_F_PREEMPT */
 	struct event		*dead_ev;
-};
-
-struct annc {
-	char			 ifname[IF_NAMESIZE];
-	struct dir_announce	*a;
+	struct timespec		 heard;		/* CLOCK_MONOTONIC, last
+						   accepted heartbeat */
 };
 
 static struct {
@@ -70,10 +64,7 @@ static struct {
 	struct mon_model	*m;
 	const struct mon_ha_conf *c;		/* m->ha */
 	int			 fd4, fd6;
-	struct event		*rx4, *rx6, *tick, *annc_ev, *again;
-	struct dir_vip		*vip;
-	struct annc		 annc[MAX_IFS];
-	size_t			 nannc;
+	struct event		*rx4, *rx6, *tick, *again;
 	struct peer		*peers;
 	struct mon_ha_peer_view	*pviews;
 	struct mon_ha_view	 view;
@@ -90,12 +81,12 @@ static struct {
 	int			 backend_bad;	/* the packet core failed (last
 						   MON_EV_BACKEND had an error) */
 	const char		*hint;		/* reason for the next change */
-	unsigned		 annc_left;
 	int			 open;
 } ha = { .fd4 = -1, .fd6 = -1 };
 
 static void	evaluate(void);
 static void	send_all(int flags);
+static void	on_rx(evutil_socket_t fd, short what, void *arg);
 
 static double
 ts_diff(const struct timespec *a, const struct timespec *b)
@@ -116,133 +107,6 @@ mon_ha_view(void)
 	return ha.c != NULL && ha.open ? &ha.view : NULL;
 }
 
-static const char *
-vip_if(const struct mon_ha_addr *v)
-{
-	return v->ifname != NULL ? v->ifname : ha.c->interface;
-}
-
-/* ---- what a role does ---------------------------------------------- */
-
-static void
-vips_set(const struct mon_ha_conf *c, int add)
-{
-	char	err[256];
-
-	if (ha.vip == NULL || c == NULL)
-		return;
-	for (size_t i = 0; i < c->nvips; i++) {
-		const struct mon_ha_addr *v = &c->vips[i];
-		const char *ifn = v->ifname != NULL ? v->ifname : c->interface;
-		int rc = add ? dir_vip_add(ha.vip, ifn, v->family, v->addr,
-		    v->plen, err, sizeof(err)) : dir_vip_del(ha.vip, ifn,
-		    v->family, v->addr, v->plen, err, sizeof(err));
-
-		if (rc < 0)
-			mon_error("director: vip %s: %s", v->text, err);
-	}
-}
-
-/* A master's reload: the VIPs the new block no longer lists go (the rest
- * stay: no gap; the new ones are added after). */
-static void
-vips_drop_gone(const struct mon_ha_conf *old, const struct mon_ha_conf *nw)
-{
-	char	err[256];
-
-	if (ha.vip == NULL || old == NULL)
-		return;
-	for (size_t i = 0; i < old->nvips; i++) {
-		const struct mon_ha_addr	*v = &old->vips[i];
-		const char			*ifn = v->ifname != NULL ?
-		    v->ifname : old->interface;
-		int				 kept = 0;
-
-		for (size_t j = 0; nw != NULL && j < nw->nvips; j++) {
-			const struct mon_ha_addr *w = &nw->vips[j];
-
-			kept |= w->family == v->family && w->plen == v->plen &&
-			    memcmp(w->addr, v->addr, 16) == 0 &&
-			    strcmp(w->ifname != NULL ? w->ifname :
-			    nw->interface, ifn) == 0;
-		}
-		if (!kept && dir_vip_del(ha.vip, ifn, v->family, v->addr,
-		    v->plen, err, sizeof(err)) < 0)
-			mon_error("director: vip %s: %s", v->text, err);
-	}
-}
-
-static struct dir_announce *
-annc_for(const char *ifname)
-{
-	char	err[256];
-
-	for (size_t i = 0; i < ha.nannc; i++)
-		if (strcmp(ha.annc[i].ifname, ifname) == 0)
-			return ha.annc[i].a;
-	if (ha.nannc == MAX_IFS)
-		return NULL;
-	if (dir_announce_open(&ha.annc[ha.nannc].a, ifname, err,
-	    sizeof(err)) < 0) {
-		mon_error("director: announcements on %s: %s", ifname, err);
-		return NULL;
-	}
-	snprintf(ha.annc[ha.nannc].ifname, IF_NAMESIZE, "%s", ifname);
-	return ha.annc[ha.nannc++].a;
-}
-
-static void
-annc_close(void)
-{
-	for (size_t i = 0; i < ha.nannc; i++)
-		dir_announce_close(ha.annc[i].a);
-	ha.nannc = 0;
-}
-
-static void
-announce_once(void)
-{
-	char	err[256];
-
-	for (size_t i = 0; i < ha.c->nvips; i++) {
-		const struct mon_ha_addr	*v = &ha.c->vips[i];
-		struct dir_announce		*a = annc_for(vip_if(v));
-
-		if (a != NULL && dir_announce_send(a, v->family, v->addr, err,
-		    sizeof(err)) < 0)
-			mon_warn("director: vip %s: %s", v->text, err);
-	}
-}
-
-static void
-on_announce(evutil_socket_t fd, short what, void *arg)
-{
-	struct timeval	tv;
-
-	(void)fd;
-	(void)what;
-	(void)arg;
-	if (ha.view.role != MON_HA_MASTER || ha.annc_left == 0)
-		return;
-	announce_once();
-	if (--ha.annc_left > 0) {
-		tv = ms_tv(ha.c->announce_ms);
-		evtimer_add(ha.annc_ev, &tv);
-	}
-}
-
-static void
-sync_daemon(enum mon_ha_role role)
-{
-	struct err	e = { "" };
-
-	if (ha.c->sync_interface == NULL)
-		return;
-	if (mon_apply_sync_daemon(role == MON_HA_MASTER ? 1 : 2,
-	    ha.c->sync_interface, (uint32_t)ha.c->syncid, &e) < 0)
-		mon_warn("director: sync daemon: %s", e.msg);
-}
-
 static void
 set_role(enum mon_ha_role to, const char *reason)
 {
@@ -253,23 +117,20 @@ set_role(enum mon_ha_role to, const char *reason)
 		return;
 	if (from == MON_HA_MASTER) {
 		/* first the VIPs go, then the peers hear it */
-		evtimer_del(ha.annc_ev);
-		ha.annc_left = 0;
-		vips_set(ha.c, 0);
+		mon_ha_act_announce_stop();
+		mon_ha_act_vips(ha.c, 0);
 	}
 	ha.view.role = to;
 	ha.view.reason = reason;
 	clock_gettime(CLOCK_REALTIME, &ha.view.since);
 	ha.view.transitions++;
 	if (to == MON_HA_MASTER) {
-		vips_set(ha.c, 1);
-		ha.annc_left = ha.c->announce;
-		if (ha.annc_left > 0)
-			on_announce(-1, 0, NULL);
+		mon_ha_act_vips(ha.c, 1);
+		mon_ha_act_announce(ha.c);
 	}
 	if (to == MON_HA_MASTER || from == MON_HA_MASTER || from ==
 	    MON_HA_INIT)
-		sync_daemon(to);
+		mon_ha_act_sync(ha.c, to == MON_HA_MASTER);
 	mon_info("director: %s -> %s: %s", mon_ha_role_names[from],
 	    mon_ha_role_names[to], reason);
 	ev.old = from;
@@ -448,8 +309,31 @@ on_dead(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* after a stall of our own, this timer and the peer's waiting
+	   heartbeat are due in the same turn: read what waits first, and
+	   a heartbeat read in this turn (which re-armed the timer but
+	   cannot cancel this run) keeps the peer alive */
+	if (ha.fd4 >= 0)
+		on_rx(ha.fd4, EV_READ, NULL);
+	if (ha.fd6 >= 0)
+		on_rx(ha.fd6, EV_READ, NULL);
 	if (!p->v->alive)
 		return;
+	{
+		struct timespec	now;
+		double		left;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = ha.c->interval_ms * ha.c->dead / 1000.0 -
+		    ts_diff(&now, &p->heard);
+		if (left > 0.001) {
+			struct timeval tv = { (time_t)left,
+			    (suseconds_t)((left - (time_t)left) * 1e6) };
+
+			evtimer_add(p->dead_ev, &tv);
+			return;
+		}
+	}
 	p->v->alive = 0;
 	snprintf(why, sizeof(why), "silent for %u x %.3f s", ha.c->dead,
 	    ha.c->interval_ms / 1000.0);
@@ -493,6 +377,7 @@ accept_msg(struct peer *p, const struct mon_ha_msg *m)
 	p->v->priority = m->priority;
 	p->preempt = !!(m->flags & MON_HA_F_PREEMPT);
 	clock_gettime(CLOCK_REALTIME, &p->v->last_heard);
+	clock_gettime(CLOCK_MONOTONIC, &p->heard);
 	if (m->flags & MON_HA_F_LEAVING) {
 		/* it stops now: no need to wait out the dead interval */
 		evtimer_del(p->dead_ev);
@@ -693,6 +578,7 @@ peers_build(const struct peer *old, const struct mon_ha_peer_view *oldv,
 
 				p->replay = old[j].replay;
 				p->preempt = old[j].preempt;
+				p->heard = old[j].heard;
 				*p->v = oldv[j];
 				p->v->addr = a->text;
 				if (p->v->alive)
@@ -780,7 +666,6 @@ on_health(const struct mon_event *ev, void *arg)
 int
 mon_ha_open(struct mon_model *m, struct event_base *base, struct err *e)
 {
-	char		err[256];
 	struct timespec	now;
 	int		rc;
 
@@ -792,7 +677,6 @@ mon_ha_open(struct mon_model *m, struct event_base *base, struct err *e)
 	    MON_EVENT_MASK(MON_EV_QUORUM) | MON_EVENT_MASK(MON_EV_BACKEND)) < 0)
 		return err_set(e, -ENOMEM, "out of memory");
 	if ((ha.tick = event_new(base, -1, EV_PERSIST, on_tick, NULL)) ==
-	    NULL || (ha.annc_ev = evtimer_new(base, on_announce, NULL)) ==
 	    NULL || (ha.again = evtimer_new(base, on_again, NULL)) == NULL)
 		return err_set(e, -ENOMEM, "out of memory");
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -800,13 +684,8 @@ mon_ha_open(struct mon_model *m, struct event_base *base, struct err *e)
 	if (m->ha == NULL)
 		return 0;
 	ha.c = m->ha;
-	if ((rc = dir_vip_open(&ha.vip, err, sizeof(err))) < 0)
-		return err_set(e, rc, "director: %s", err);
-	/* the packet sockets need cap_net_raw: before the drop */
-	(void)annc_for(ha.c->interface);
-	for (size_t i = 0; i < ha.c->nvips; i++)
-		(void)annc_for(vip_if(&ha.c->vips[i]));
-	if ((rc = peers_build(NULL, NULL, 0, e)) < 0 ||
+	if ((rc = mon_ha_act_open(base, ha.c, e)) < 0 ||
+	    (rc = peers_build(NULL, NULL, 0, e)) < 0 ||
 	    (rc = io_open(e)) < 0)
 		return rc;
 	own_address();
@@ -825,7 +704,7 @@ mon_ha_open(struct mon_model *m, struct event_base *base, struct err *e)
 	ha.view.priority = ha.c->priority;
 	ha.open = 1;
 	/* a restart as backup must not keep VIPs a crash left behind */
-	vips_set(ha.c, 0);
+	mon_ha_act_vips(ha.c, 0);
 	check_tracked();
 	mon_info("director: priority %d, %zu peers, %zu vips on %s, "
 	    "heartbeat every %.3f s, dead after %u", ha.c->priority,
@@ -841,27 +720,22 @@ mon_ha_close(void)
 {
 	if (ha.open) {
 		if (ha.view.role == MON_HA_MASTER)
-			vips_set(ha.c, 0);
+			mon_ha_act_vips(ha.c, 0);
 		send_all(MON_HA_F_LEAVING);
-		if (ha.c->sync_interface != NULL &&
-		    ha.view.role == MON_HA_MASTER)
-			sync_daemon(MON_HA_BACKUP);
+		if (ha.view.role == MON_HA_MASTER)
+			mon_ha_act_sync(ha.c, 0);
 	}
 	ha.open = 0;
 	mon_event_unsubscribe(on_reload, NULL);
 	mon_event_unsubscribe(on_health, NULL);
 	peers_free();
 	io_close();
-	annc_close();
-	dir_vip_close(ha.vip);
-	ha.vip = NULL;
+	mon_ha_act_close();
 	if (ha.tick != NULL)
 		event_free(ha.tick);
-	if (ha.annc_ev != NULL)
-		event_free(ha.annc_ev);
 	if (ha.again != NULL)
 		event_free(ha.again);
-	ha.tick = ha.annc_ev = ha.again = NULL;
+	ha.tick = ha.again = NULL;
 	ha.c = NULL;
 	memset(&ha.view, 0, sizeof(ha.view));
 }
@@ -900,14 +774,14 @@ on_reload(const struct mon_event *ev, void *arg)
 	}
 	was_master = ha.open && ha.view.role == MON_HA_MASTER;
 	if (was_master)
-		vips_drop_gone(old, ha.m->ha);
+		mon_ha_act_drop_gone(old, ha.m->ha);
 	if (ha.m->ha == NULL) {
 		mon_info("director: block removed by reload: failover off");
 		if (ha.open)
 			send_all(MON_HA_F_LEAVING);
+		mon_ha_act_announce_stop();
 		peers_free();
 		io_close();
-		annc_close();
 		event_del(ha.tick);
 		ha.open = 0;
 		ha.c = NULL;
@@ -917,8 +791,8 @@ on_reload(const struct mon_event *ev, void *arg)
 	ha.peers = NULL;
 	ha.pviews = NULL;
 	io_close();
-	annc_close();
 	ha.c = ha.m->ha;
+	mon_ha_act_reconf(ha.c);
 	if (peers_build(op, ov, nold, &e) < 0 || io_open(&e) < 0) {
 		mon_error("director: reload: %s; failover stopped", e.msg);
 		ha.open = 0;
@@ -928,11 +802,9 @@ on_reload(const struct mon_event *ev, void *arg)
 			event_free(op[i].dead_ev);
 	free(op);
 	free(ov);
-	if (ha.vip == NULL) {
-		char	err[256];
-
-		if (dir_vip_open(&ha.vip, err, sizeof(err)) < 0)
-			mon_error("director: %s", err);
+	if (e.msg[0] == '\0' && mon_ha_act_open(ha.base, ha.c, &e) < 0) {
+		mon_error("director: reload: %s; failover stopped", e.msg);
+		ha.open = 0;
 	}
 	if (!ha.open && e.msg[0] == '\0') {
 		/* added by this reload: as at start */
@@ -946,10 +818,8 @@ on_reload(const struct mon_event *ev, void *arg)
 	ha.view.base_priority = ha.c->priority;
 	own_address();
 	if (was_master && ha.open) {
-		vips_set(ha.c, 1);
-		ha.annc_left = ha.c->announce;
-		if (ha.annc_left > 0)
-			evtimer_add(ha.annc_ev, &tv);
+		mon_ha_act_vips(ha.c, 1);
+		mon_ha_act_announce(ha.c);
 	}
 	event_del(ha.tick);
 	if (ha.open)

@@ -187,4 +187,24 @@ void	mon_ha_conf_free(struct mon_ha_conf *c);
 int	mon_ha_conf_equal(const struct mon_ha_conf *a,
 	    const struct mon_ha_conf *b);
 
+/*
+ * What a role does (ha_act.c).  open: the VIP handle and the announcement
+ * sockets for c (before the capability drop); vips: add (1) or remove (0)
+ * all of c's VIPs; drop_gone: remove old's VIPs that nw lacks (nw NULL:
+ * all); announce: start c's burst (first now); reconf: the block was
+ * replaced by a reload (sockets reopened as needed); sync: the IPVS sync
+ * daemon as master (1) or backup (0) when c has `sync`.
+ */
+struct event_base;
+int	mon_ha_act_open(struct event_base *base, const struct mon_ha_conf *c,
+	    struct err *e);
+void	mon_ha_act_close(void);
+void	mon_ha_act_vips(const struct mon_ha_conf *c, int add);
+void	mon_ha_act_drop_gone(const struct mon_ha_conf *old,
+	    const struct mon_ha_conf *nw);
+void	mon_ha_act_announce(const struct mon_ha_conf *c);
+void	mon_ha_act_announce_stop(void);
+void	mon_ha_act_reconf(const struct mon_ha_conf *c);
+void	mon_ha_act_sync(const struct mon_ha_conf *c, int master);
+
 #endif

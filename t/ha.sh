@@ -17,7 +17,8 @@
 # Functions:
 #   ha_up PREFIX NREAL            build it (cleanup registered on exit)
 #   ha_conf PREFIX I PRIO PREEMPT [EXTRA] [INTERVAL] [DEAD]
-#                                 director I's config on stdout (EXTRA:
+#                                 director I's config on stdout (interval
+#                                 0.2 s, dead 5 unless given; EXTRA:
 #                                 more director keys; $HA_GLOBAL_EXTRA:
 #                                 more global keys; $HA_BACKEND: the
 #                                 backend, default nft; $HA_TWO_PATHS=1:
@@ -46,6 +47,21 @@ _ha_veth()	# _ha_veth P NS IF SWPORT BRIDGE
 	ip -n "$1-$2" link set "$3" up
 }
 
+# On a failed test, the end of both directors' logs (t/lib.sh runs the
+# hook before lab.sh's cleanup deletes them).
+_ha_diag()
+{
+	local p f
+	[ "${T_FAILED:-0}" -gt 0 ] || return 0
+	for p in "${LAB_PREFIXES[@]}"; do
+		for f in "$(lab_dir "$p")"/d[12].log; do
+			[ -s "$f" ] || continue
+			diag "--- last lines of $f:"
+			diag "$(tail -n 30 "$f")"
+		done
+	done
+}
+
 ha_up()
 {
 	local p=$1 n=$2 i ns dir
@@ -54,6 +70,11 @@ ha_up()
 	mkdir -p "$dir" || return 1
 	: >"$dir/pids"
 	LAB_PREFIXES+=("$p")
+	if declare -p T_EXIT_HOOKS >/dev/null 2>&1 &&
+	    [ -z "${_HA_DIAG_SET:-}" ]; then
+		_HA_DIAG_SET=1
+		T_EXIT_HOOKS+=(_ha_diag)
+	fi
 	_lab_register_exit
 	head -c 32 /dev/urandom | base64 >"$dir/ha.key"
 	head -c 32 /dev/urandom | base64 >"$dir/wrong.key"
@@ -115,7 +136,10 @@ _ha_links_up()
 ha_conf()
 {
 	local p=$1 i=$2 prio=$3 preempt=$4 extra=${5:-} interval=${6:-0.2}
-	local dead=${7:-3} dir n r other
+	# dead 5 x 0.2 s: a director of a busy CI machine (ASan, two test
+	# jobs) may stall a few hundred ms; a false "peer dead" would be a
+	# split brain the tests would rightly count
+	local dead=${7:-5} dir n r other
 	dir=$(lab_dir "$p")
 	n=$(cat "$dir/nreal")
 	other=$((3 - i))

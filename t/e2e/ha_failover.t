@@ -66,7 +66,7 @@ wait "$probe" 2>/dev/null
 gap=$(sed -n 's/^gap_ms //p' "$D/probe.out")
 fails=$(sed -n 's/^fail //p' "$D/probe.out")
 note "client-side outage after kill -9: ${gap:-?} ms ($fails failed" \
-    "connects; interval 0.2 s, dead 3)"
+    "connects; interval 0.2 s, dead 5)"
 between "${gap:-999999}" 1 5000 "the client connects to the VIP again" \
     "within 5 s of the kill"
 check "a gratuitous ARP for the VIP from the new master reached the client" \

@@ -43,7 +43,7 @@ _lab_track "$P" "$sampler"
 ha_start "$P" 1 "$D/d1.conf" || bail_out "d1 did not restart"
 check "preempt off: the returning d1 becomes backup" \
     wait_until 10 ha_role_is "$P" 1 backup
-sleep 3	# fifteen heartbeat intervals, five dead intervals
+sleep 3	# fifteen heartbeat intervals, three dead intervals
 check "and stays backup while d2 lives (3 s later), d2 still master" \
     eval 'ha_role_is "$P" 1 backup && ha_role_is "$P" 2 master'
 out=$(lab_exec "$P" cli "$LVSMON_BUILD/t/tools/tally" -c 20 -t 2000 \

@@ -38,7 +38,7 @@ check "eth0 path cut: d2 sees d1 dead there" wait_until 5 eval \
     'ha_ctl "$P" 2 role | grep -q "peer 192.0.2.1: dead"'
 like "$(ha_ctl "$P" 2 role)" "peer 198.51.100.2: alive, master" \
     "and alive and master on eth1"
-sleep 2	# more than three dead intervals
+sleep 2	# two dead intervals
 check "no split brain: d2 stays backup, d1 master with the VIP" eval \
     'ha_role_is "$P" 2 backup && ha_role_is "$P" 1 master &&
     ! ha_has_vip "$P" 2'
