@@ -75,11 +75,11 @@ static struct {
 	struct timespec		 init_until;	/* CLOCK_MONOTONIC */
 	int			 resign;	/* failover requested */
 	struct timespec		 resign_until;
-	int			 no_preempt;	/* handed over: do not take it
-						   back until that master dies */
+	int			 no_preempt;	/* handed over: not taken back
+						   while that master lives */
 	int			 fault;		/* tracked interface down */
-	int			 backend_bad;	/* the packet core failed (last
-						   MON_EV_BACKEND had an error) */
+	int			 backend_bad;	/* the packet core failed (the
+						   last MON_EV_BACKEND) */
 	const char		*hint;		/* reason for the next change */
 	int			 open;
 } ha = { .fd4 = -1, .fd6 = -1 };

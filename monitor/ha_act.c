@@ -68,7 +68,8 @@ mon_ha_act_vips(const struct mon_ha_conf *c, int add)
 /* A master's reload: the VIPs the new block no longer lists go (the rest
  * stay: no gap; the new ones are added after). */
 void
-mon_ha_act_drop_gone(const struct mon_ha_conf *old, const struct mon_ha_conf *nw)
+mon_ha_act_drop_gone(const struct mon_ha_conf *old,
+    const struct mon_ha_conf *nw)
 {
 	char	err[256];
 

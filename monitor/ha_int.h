@@ -129,7 +129,7 @@ struct mon_ha_fsm_in {
 	int		 preempt;		/* our config (and not after a
 						   requested failover) */
 	int		 fault;			/* own health out */
-	int		 init_over;		/* INIT's dead interval passed */
+	int		 init_over;		/* INIT's wait is over */
 	int		 family;
 	uint8_t		 addr[16];		/* ours, for the tiebreak */
 	const struct mon_ha_fsm_peer *peers;

@@ -361,7 +361,8 @@ replay(int argc, char **argv)
 		    ntohs(from.sll_protocol) != ETH_P_IP)
 			continue;
 		hl = (size_t)ip->ip_hl * 4;
-		if (ip->ip_p != IPPROTO_UDP || ip->ip_dst.s_addr != dst.s_addr ||
+		if (ip->ip_p != IPPROTO_UDP ||
+		    ip->ip_dst.s_addr != dst.s_addr ||
 		    (size_t)n < hl + sizeof(*u))
 			continue;
 		u = (struct udphdr *)(buf + hl);
@@ -471,7 +472,8 @@ overlap(int argc, char **argv)
 		return 1;
 	end = now_ms() + atol(argv[3]) * 1000;
 	while (now_ms() < end && stat(argv[4], &st) < 0) {
-		int	x = holds(fd1, &a), y = holds(fd2, &a), z = holds(fd1, &a);
+		int	x = holds(fd1, &a), y = holds(fd2, &a);
+		int	z = holds(fd1, &a);
 
 		if (x < 0 || y < 0 || z < 0) {
 			fprintf(stderr, "hawatch: address dump failed\n");
