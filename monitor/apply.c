@@ -461,6 +461,32 @@ mon_apply_backend(void)
 	return ap.ops != NULL ? ap.ops->name : "none";
 }
 
+int
+mon_apply_sync_daemon(int role, const char *ifname, uint32_t syncid,
+    struct err *e)
+{
+	struct dir_sync_daemon	d = { 0 };
+	char			err[256] = "";
+	int			rc;
+
+	if (ap.ops == NULL || !(ap.ops->caps & DIR_CAP_SYNC_DAEMON))
+		return err_set(e, -EOPNOTSUPP, "backend %s has no connection "
+		    "sync daemon", mon_apply_backend());
+	/* one role at a time: the other one stops first */
+	rc = ap.ops->sync_daemon_stop(ap.b, role == DIR_SYNC_MASTER ?
+	    DIR_SYNC_BACKUP : DIR_SYNC_MASTER, err, sizeof(err));
+	if (rc < 0 && rc != -ESRCH)
+		return err_set(e, rc, "stopping: %s", err);
+	d.role = role == DIR_SYNC_MASTER ? DIR_SYNC_MASTER : DIR_SYNC_BACKUP;
+	snprintf(d.ifname, sizeof(d.ifname), "%s", ifname);
+	d.syncid = syncid;
+	rc = ap.ops->sync_daemon_start(ap.b, &d, err, sizeof(err));
+	if (rc < 0 && rc != -EEXIST)
+		return err_set(e, rc, "starting as %s: %s", role ==
+		    DIR_SYNC_MASTER ? "master" : "backup", err);
+	return 0;
+}
+
 /* A real a reload removed and that drains (model.h): its counters. */
 static void
 leaving_stats(struct mon_model *m, const struct dir_real *d)

@@ -63,6 +63,14 @@ int	mon_apply_reload(const struct mon_model *old, struct mon_model *m,
  * a failure is repaired a second later.  0 or -EIO. */
 int	mon_apply_sync(void);
 
+/*
+ * The kernel's connection sync daemon for failover (ha.c): role 1 master,
+ * 2 backup (enum dir_sync_role); the other role's daemon is stopped.
+ * 0, or -EOPNOTSUPP (backend without one: nft) / -errno, e set.
+ */
+int	mon_apply_sync_daemon(int role, const char *ifname, uint32_t syncid,
+	    struct err *e);
+
 /* The backend's name ("nft", "none"). */
 const char *mon_apply_backend(void);
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "ha_int.h"
 #include "log.h"
 #include "model.h"
 
@@ -259,6 +260,7 @@ static const struct mon_directive top_directives[] = {
 	{ .key = "global", .type = MON_D_OTHER },
 	{ .key = "services", .type = MON_D_OTHER },
 	{ .key = "alerts", .type = MON_D_OTHER },
+	{ .key = "director", .type = MON_D_OTHER },	/* ha_conf.c */
 	{ .key = NULL }
 };
 
@@ -1085,6 +1087,8 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 	/* after the services: an alerts entry may name them */
 	if ((rc = mon_alerts_load(m, root, service_directives,
 	    real_directives, e)) < 0)
+		goto fail;
+	if ((rc = mon_ha_conf_load(root, file, &m->ha, e)) < 0)
 		goto fail;
 	/* a backend named in the file must do what the file asks; "auto"
 	   is checked once it has chosen (mon_apply_open) */

@@ -23,6 +23,8 @@
 #include "apply.h"
 #include "control.h"
 #include "event.h"
+#include "ha.h"
+#include "ha_show.h"
 #include "log.h"
 #include "reload.h"
 #include "show.h"
@@ -258,6 +260,43 @@ cmd_reload(struct client *c, int argc, char **argv, struct evbuffer *out,
 	return 0;
 }
 
+static int
+cmd_role(struct client *c, int argc, char **argv, struct evbuffer *out,
+    struct err *e)
+{
+	json_object	*o;
+	int		 json;
+
+	(void)c;
+	if ((json = has_json_flag(argc, argv, e)) < 0)
+		return json;
+	if (!json) {
+		mon_ha_show_text(out);
+		return 0;
+	}
+	o = mon_ha_show_json();
+	evbuffer_add_printf(out, "%s\n", o == NULL ? "null" :
+	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return 0;
+}
+
+static int
+cmd_failover(struct client *c, int argc, char **argv, struct evbuffer *out,
+    struct err *e)
+{
+	int	rc;
+
+	(void)c;
+	(void)argc;
+	(void)argv;
+	if ((rc = mon_ha_failover(e)) < 0)
+		return rc;
+	evbuffer_add_printf(out, "handing over: priority 0 until a "
+	    "peer is master\n");
+	return 0;
+}
+
 static const struct ctl_command ctl_commands[] = {
 	{ "show",	0, 1, cmd_show,    "show [--json]" },
 	{ "set",	4, 4, cmd_set,     "set weight SERVICE SERVER WEIGHT" },
@@ -266,6 +305,8 @@ static const struct ctl_command ctl_commands[] = {
 	{ "drain",	2, 2, cmd_drain,   "drain SERVICE SERVER" },
 	{ "events",	0, 3, cmd_events,  "events [--json] [--since SEQ]" },
 	{ "reload",	0, 0, cmd_reload,  "reload" },
+	{ "role",	0, 1, cmd_role,    "role [--json]" },
+	{ "failover",	0, 0, cmd_failover, "failover" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 

@@ -64,4 +64,21 @@ struct mon_ha_view {
 /* The current view, or NULL when failover is not configured (role OFF). */
 const struct mon_ha_view *mon_ha_view(void);
 
+struct mon_model;
+struct event_base;
+struct err;
+/*
+ * Start failover from m->ha (nothing if NULL): sockets, the VIP and
+ * announcement sockets (before the capability drop), timers; role INIT.
+ * Follows reloads by itself (MON_EV_RELOAD).  0 or -errno with e set.
+ */
+int	mon_ha_open(struct mon_model *m, struct event_base *base,
+	    struct err *e);
+/* Clean stop: a master drops its VIPs; peers get a "leaving" heartbeat
+ * (priority 0) so a backup takes over at once. */
+void	mon_ha_close(void);
+/* lvsmonctl failover: a master resigns (priority 0) until a peer is
+ * master.  0, or -errno with e saying why not (not master, no peer). */
+int	mon_ha_failover(struct err *e);
+
 #endif

@@ -26,6 +26,9 @@ usage(void)
 	    "  enable|disable|drain SERVICE SERVER\n"
 	    "  events [--json] [--since SEQ]       stream events (after SEQ)\n"
 	    "  reload                              re-read the config file\n"
+	    "  role [--json]                       failover role and peers\n"
+	    "  failover                            a master hands over to a "
+	    "peer\n"
 	    "SERVER is addr:port or [v6addr]:port.  SOCKET defaults to "
 	    "$LVSMON_SOCKET or %s.\n", DEFAULT_SOCKET);
 	exit(2);

@@ -18,6 +18,7 @@
 #include "caps.h"
 #include "control.h"
 #include "event.h"
+#include "ha.h"
 #include "log.h"
 #include "metrics.h"
 #include "model.h"
@@ -174,6 +175,12 @@ main(int argc, char **argv)
 		mon_error("lvsmond: %s", e.msg);
 		goto out;
 	}
+	/* failover: after the packet core (sync daemon), before the drop
+	   (announcement sockets) */
+	if (mon_ha_open(&m, base, &e) < 0) {
+		mon_error("lvsmond: %s", e.msg);
+		goto out;
+	}
 	if (m.global.snmp_agentx != NULL &&
 	    snmp_subagent_open(&m, base, &e) < 0)
 		mon_error("lvsmond: %s (running without SNMP)", e.msg);
@@ -189,6 +196,7 @@ main(int argc, char **argv)
 	mon_apply_exit(&m);
 	rc = 0;
 out:
+	mon_ha_close();
 	mon_sched_stop(&m);
 	mon_reload_close();
 	mon_ws_watch_close();

@@ -30,6 +30,7 @@
 #include "event.h"
 #include "log.h"
 #include "metrics.h"
+#include "ha_show.h"
 #include "reload.h"
 #include "resource.h"
 
@@ -555,6 +556,7 @@ mon_metrics_format(struct evbuffer *out, struct mon_model *m)
 	checks(out, m);
 	alerts(out);
 	process(out);
+	mon_ha_metrics(out);
 }
 
 /* ---- HTTP ---- */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "ha_int.h"
 #include "model.h"
 
 void
@@ -24,6 +25,7 @@ mon_model_free(struct mon_model *m)
 	}
 	free(m->svcs);
 	mon_alerts_free(m->alerts);
+	mon_ha_conf_free(m->ha);
 	free(m->global.control_socket);
 	free(m->global.state_file);
 	free(m->global.snmp_agentx);

@@ -220,6 +220,7 @@ struct mon_global {
 };
 
 struct mon_alerts;
+struct mon_ha_conf;
 
 struct mon_model {
 	char			*file;		/* the config file's path */
@@ -230,6 +231,9 @@ struct mon_model {
 	size_t			 nsvcs;
 	struct mon_alerts	*alerts;	/* the `alerts` list and the
 						   alert overrides (alert.h);
+						   owned */
+	struct mon_ha_conf	*ha;		/* the `director` block
+						   (ha_int.h); NULL none;
 						   owned */
 };
 

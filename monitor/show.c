@@ -13,6 +13,8 @@
 #include "event.h"
 #include "sched.h"
 #include "show.h"
+#include "ha.h"
+#include "ha_show.h"
 
 void
 mon_rfc3339(const struct timespec *ts, char *buf, size_t len)
@@ -257,6 +259,7 @@ mon_show_json(struct evbuffer *out, const struct mon_model *m)
 	json_object_object_add(root, "services", svcs);
 	json_object_object_add(root, "checks", sched_json());
 	json_object_object_add(root, "alerts", mon_alert_show_json());
+	json_object_object_add(root, "director", mon_ha_show_json());
 	evbuffer_add_printf(out, "%s\n", json_object_to_json_string_ext(root,
 	    JSON_C_TO_STRING_PLAIN));
 	json_object_put(root);
@@ -316,6 +319,10 @@ mon_show_text(struct evbuffer *out, const struct mon_model *m)
 		}
 	}
 	mon_alert_show_text(out);
+	if (mon_ha_view() != NULL) {
+		evbuffer_add_printf(out, "\n");
+		mon_ha_show_text(out);
+	}
 }
 
 /* old/new of an event as text: state names, admin names or numbers */
@@ -330,6 +337,16 @@ event_values(const struct mon_event *ev, char *o, char *n, size_t len)
 	case MON_EV_ADMIN:
 		snprintf(o, len, "%s", mon_admin_names[ev->old]);
 		snprintf(n, len, "%s", mon_admin_names[ev->new]);
+		break;
+	case MON_EV_ROLE:
+		snprintf(o, len, "%s", ev->old >= 0 && ev->old < MON_HA__COUNT ?
+		    mon_ha_role_names[ev->old] : "?");
+		snprintf(n, len, "%s", ev->new >= 0 && ev->new < MON_HA__COUNT ?
+		    mon_ha_role_names[ev->new] : "?");
+		break;
+	case MON_EV_PEER:
+		snprintf(o, len, "%s", ev->old ? "alive" : "dead");
+		snprintf(n, len, "%s", ev->new ? "alive" : "dead");
 		break;
 	default:
 		snprintf(o, len, "%lld", (long long)ev->old);
