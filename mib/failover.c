@@ -44,14 +44,32 @@ mib_role_of(int ha_role)
 }
 
 int
-mib_daemon_state(const struct mon_ha_view *v, const char *backend)
+mib_sync_state_of(int bits)
 {
-	/* only the IPVS core has a sync daemon; ha.c runs the one of its
-	   role (master or backup), none in INIT and FAULT */
-	if (v == NULL || strcmp(backend, "ipvs") != 0)
-		return 0;
-	return v->role == MON_HA_MASTER ? 1 : v->role == MON_HA_BACKUP ? 2 :
-	    0;
+	/* the historical enumeration has no "both": ha.c stops one role's
+	   daemon before it starts the other's, and a master's is the one
+	   that matters to a poller */
+	return bits & 1 ? 1 : bits & 2 ? 2 : 0;
+}
+
+int
+mib_daemon_state(void)
+{
+	static struct timespec	tried;
+	static int		last;
+	struct timespec		now;
+	int			bits;
+
+	/* what the kernel runs, not what ha.c meant to start: read at most
+	   once a second (one netlink round trip), the last value between */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (tried.tv_sec != 0 && (now.tv_sec - tried.tv_sec) * 1000 +
+	    (now.tv_nsec - tried.tv_nsec) / 1000000 < 1000)
+		return last;
+	tried = now;
+	if ((bits = mon_apply_sync_daemon_state()) >= 0)
+		last = mib_sync_state_of(bits);
+	return last;
 }
 
 int

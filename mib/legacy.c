@@ -62,8 +62,7 @@ scalar_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 			mib_set_int(vb, ASN_INTEGER, mib.ct_udp);
 			break;
 		default:	/* 7: lvsDaemonState */
-			mib_set_int(vb, ASN_INTEGER, mib_daemon_state(
-			    mon_ha_view(), mon_apply_backend()));
+			mib_set_int(vb, ASN_INTEGER, mib_daemon_state());
 			break;
 		}
 	}

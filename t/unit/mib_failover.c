@@ -32,20 +32,15 @@ roles_map_to_the_mib_numbers(void **state)
 }
 
 static void
-daemon_state_follows_the_role_on_ipvs_only(void **state)
+daemon_state_is_the_kernels_sync_daemon(void **state)
 {
-	struct mon_ha_view	v = { .role = MON_HA_MASTER };
-
 	(void)state;
-	assert_int_equal(mib_daemon_state(NULL, "ipvs"), 0);
-	assert_int_equal(mib_daemon_state(&v, "ipvs"), 1);
-	assert_int_equal(mib_daemon_state(&v, "nft"), 0);
-	v.role = MON_HA_BACKUP;
-	assert_int_equal(mib_daemon_state(&v, "ipvs"), 2);
-	v.role = MON_HA_INIT;
-	assert_int_equal(mib_daemon_state(&v, "ipvs"), 0);
-	v.role = MON_HA_FAULT;
-	assert_int_equal(mib_daemon_state(&v, "ipvs"), 0);
+	assert_int_equal(mib_sync_state_of(0), 0);	/* none */
+	assert_int_equal(mib_sync_state_of(1), 1);	/* master */
+	assert_int_equal(mib_sync_state_of(2), 2);	/* backup */
+	assert_int_equal(mib_sync_state_of(3), 1);	/* both: master */
+	/* no backend opened (as with nft): none, not an error */
+	assert_int_equal(mib_daemon_state(), 0);
 }
 
 static long
@@ -154,7 +149,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(roles_map_to_the_mib_numbers),
-		cmocka_unit_test(daemon_state_follows_the_role_on_ipvs_only),
+		cmocka_unit_test(daemon_state_is_the_kernels_sync_daemon),
 		cmocka_unit_test(peer_columns),
 		cmocka_unit_test(the_role_notification_carries_prev_then_new),
 	};
