@@ -1,14 +1,15 @@
 #!/bin/bash
 # t/e2e/ha_notify.t - a failover reaches the NOC: two directors (t/ha.sh),
 # the backup d2 is an AgentX subagent of a private snmpd (t/snmp.sh) and has
-# three alert sinks (a mon-style exec script, a webhook receiver, a syslog
-# collector).  Before: d2's lvsmonDirectorRole is backup(3) and its
+# four alert sinks (a mon-style exec script, a webhook receiver, a syslog
+# collector, a Nagios command file).  Before: d2's lvsmonDirectorRole is backup(3) and its
 # lvsmonPeerTable shows d1 alive, master, priority 150.  The master d1 dies
 # (kill -9 and its links down, as in ha_failover.t); then snmptrapd gets
 # lvsmonDirectorRoleChange with prev backup(3) and role master(2) (as a trap
 # and as an inform), a walk shows d2 master and d1 dead in lvsmonPeerTable,
 # and every sink got LvsmonDirectorRole (kind notice, "backup -> master:
-# peer dead") and LvsmonPeerDead for 192.0.2.1.
+# peer dead") and LvsmonPeerDead for 192.0.2.1; Nagios gets the passive
+# results "lvsmon director" OK and "lvsmon peer 192.0.2.1" CRITICAL.
 #
 # Only d2 talks to snmpd: two subagents registering the same LVS-MIB
 # subtrees with one master would collide (one snmpd per director in real
@@ -27,13 +28,15 @@ ROLE_CHANGE=$SNMP_LVS.100.0.3		# lvsmonDirectorRoleChange
 G=$SNMP_LVS.100.1			# lvsmonGlobal
 PEER=$SNMP_LVS.100.6.1			# lvsmonPeerEntry
 
-plan 20
+plan 22
 ha_up "$P" 1 || bail_out "could not build the lab"
 lab_rs_start "$P" 1 || bail_out "rsd did not start"
 snmp_up || bail_out "the private snmpd and snmptrapd did not start"
 D=$(lab_dir "$P")
 MAIL=$D/mail.out
+NAGIOS=$D/nagios.cmd
 : >"$MAIL"
+: >"$NAGIOS"
 
 # recv_start NAME MODE ADDR: t/tools/alertrecv.py in d2's namespace,
 # writing $D/NAME.out
@@ -55,14 +58,15 @@ cat <<EOF
 alerts = (
   { type = "exec"; command = "$T/tools/file.alert"; args = ["$MAIL"]; },
   { type = "webhook"; url = "http://127.0.0.1:9099/hook"; },
-  { type = "syslog"; address = "127.0.0.1:5514"; }
+  { type = "syslog"; address = "127.0.0.1:5514"; },
+  { type = "nagios"; command_file = "$NAGIOS"; director_name = "lb2"; }
 );
 EOF
 } >"$D/d2.conf"
 
 ha_start "$P" 1 "$D/d1.conf" || bail_out "d1 did not start"
 ha_start "$P" 2 "$D/d2.conf"
-ok $? "d2 starts with a director block, global.snmp and three alert sinks" ||
+ok $? "d2 starts with a director block, global.snmp and four alert sinks" ||
     exit
 check "d1 (priority 150) becomes master" wait_until 10 ha_role_is "$P" 1 master
 check "d2 (priority 100) is backup" wait_until 10 ha_role_is "$P" 2 backup
@@ -145,6 +149,15 @@ like "$line" '"kind": *"notice".*"state": *"master".*"message": *"backup -> mast
 wait_until 10 grep -q 'LvsmonDirectorRole .*kind="notice".*state="master".*] director backup -> master: peer dead' \
     "$D/syslog.out"
 ok $? "the syslog collector got the notice (RFC 5424, state master)"
+
+wait_until 10 grep -q \
+    'PROCESS_SERVICE_CHECK_RESULT;lb2;lvsmon director;0;director backup -> master: peer dead' \
+    "$NAGIOS"
+ok $? "Nagios gets lb2/lvsmon director OK(0) with the notice"
+wait_until 10 grep -q \
+    'PROCESS_SERVICE_CHECK_RESULT;lb2;lvsmon peer 192.0.2.1;2;peer 192.0.2.1 dead' \
+    "$NAGIOS"
+ok $? "... and lb2/lvsmon peer 192.0.2.1 CRITICAL(2)"
 
 ha_kill "$P" 2 TERM
 ! ha_alive "$P" 2 && ! grep -q "Sanitizer" "$(ha_log "$P" 2)"
