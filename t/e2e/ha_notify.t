@@ -1,15 +1,18 @@
 #!/bin/bash
 # t/e2e/ha_notify.t - a failover reaches the NOC: two directors (t/ha.sh),
 # the backup d2 is an AgentX subagent of a private snmpd (t/snmp.sh) and has
-# four alert sinks (a mon-style exec script, a webhook receiver, a syslog
-# collector, a Nagios command file).  Before: d2's lvsmonDirectorRole is backup(3) and its
+# alert sinks: a mon-style exec script, a webhook receiver in the json and
+# in the alertmanager format, a syslog collector, a Nagios command file and
+# mail to aiosmtpd (skipped without python3-aiosmtpd).  Before: d2's lvsmonDirectorRole is backup(3) and its
 # lvsmonPeerTable shows d1 alive, master, priority 150.  The master d1 dies
 # (kill -9 and its links down, as in ha_failover.t); then snmptrapd gets
 # lvsmonDirectorRoleChange with prev backup(3) and role master(2) (as a trap
 # and as an inform), a walk shows d2 master and d1 dead in lvsmonPeerTable,
 # and every sink got LvsmonDirectorRole (kind notice, "backup -> master:
 # peer dead") and LvsmonPeerDead for 192.0.2.1; Nagios gets the passive
-# results "lvsmon director" OK and "lvsmon peer 192.0.2.1" CRITICAL.
+# results "lvsmon director" OK and "lvsmon peer 192.0.2.1" CRITICAL;
+# Alertmanager an alert with a role label that ends by itself (endsAt);
+# mail a notice (subject NOTICE when alone in its message).
 #
 # Only d2 talks to snmpd: two subagents registering the same LVS-MIB
 # subtrees with one master would collide (one snmpd per director in real
@@ -28,7 +31,7 @@ ROLE_CHANGE=$SNMP_LVS.100.0.3		# lvsmonDirectorRoleChange
 G=$SNMP_LVS.100.1			# lvsmonGlobal
 PEER=$SNMP_LVS.100.6.1			# lvsmonPeerEntry
 
-plan 22
+plan 26
 ha_up "$P" 1 || bail_out "could not build the lab"
 lab_rs_start "$P" 1 || bail_out "rsd did not start"
 snmp_up || bail_out "the private snmpd and snmptrapd did not start"
@@ -50,6 +53,18 @@ recv_start()
 }
 recv_start syslog udp 127.0.0.1:5514 || bail_out "syslog receiver"
 recv_start hook http 127.0.0.1:9099 || bail_out "webhook receiver"
+recv_start am http 127.0.0.1:9093 || bail_out "alertmanager receiver"
+PY=/usr/bin/python3
+MD=$D/maildir	# aiosmtpd's Mailbox handler makes it
+HAVE_SMTP=0
+if $PY -c 'import aiosmtpd' 2>/dev/null; then
+	ip netns exec "$P-d2" $PY -m aiosmtpd -n -l 127.0.0.1:2525 \
+	    -c aiosmtpd.handlers.Mailbox "$MD" >"$D/smtp.log" 2>&1 &
+	_lab_track "$P" $!
+	smtp_up() { ip netns exec "$P-d2" bash -c \
+	    'exec 3<>/dev/tcp/127.0.0.1/2525' 2>/dev/null; }
+	wait_until 30 smtp_up && HAVE_SMTP=1
+fi
 
 ha_conf "$P" 1 150 true >"$D/d1.conf"
 { ha_conf "$P" 2 100 true |
@@ -58,6 +73,10 @@ cat <<EOF
 alerts = (
   { type = "exec"; command = "$T/tools/file.alert"; args = ["$MAIL"]; },
   { type = "webhook"; url = "http://127.0.0.1:9099/hook"; },
+  { type = "webhook"; url = "http://127.0.0.1:9093/api/v2/alerts";
+    format = "alertmanager"; },
+  { type = "mail"; relay = "127.0.0.1:2525"; to = ["noc@example.org"];
+    batch = 0; retries = 0; },
   { type = "syslog"; address = "127.0.0.1:5514"; },
   { type = "nagios"; command_file = "$NAGIOS"; director_name = "lb2"; }
 );
@@ -158,6 +177,32 @@ wait_until 10 grep -q \
     'PROCESS_SERVICE_CHECK_RESULT;lb2;lvsmon peer 192.0.2.1;2;peer 192.0.2.1 dead' \
     "$NAGIOS"
 ok $? "... and lb2/lvsmon peer 192.0.2.1 CRITICAL(2)"
+
+am_has()
+{
+	grep '"alertname": *"LvsmonDirectorRole"' "$D/am.out" 2>/dev/null |
+	    grep -q '"role": *"master"'
+}
+wait_until 10 am_has
+ok $? "Alertmanager gets LvsmonDirectorRole with the label role=master"
+line=$(grep '"LvsmonDirectorRole"' "$D/am.out" | tail -n 1)
+like "$line" '"endsAt": *"20[0-9-]+T' \
+    "... and an endsAt: the notice ends by itself"
+if [ "$HAVE_SMTP" = 1 ]; then
+	mail_has()
+	{
+		grep -rqs "$1" "$MD/new"
+	}
+	# d2's own start (init -> backup) was one alarm alone; the takeover
+	# and the peer's death come together, so they may share a message
+	wait_until 10 mail_has \
+	    'Subject: NOTICE lvsmond/director: director init -> backup'
+	ok $? "mail: a notice alone has the subject NOTICE lvsmond/director"
+	wait_until 10 mail_has 'director backup -> master: peer dead'
+	ok $? "mail: the takeover notice with its reason"
+else
+	skip 2 "no python3-aiosmtpd"
+fi
 
 ha_kill "$P" 2 TERM
 ! ha_alive "$P" 2 && ! grep -q "Sanitizer" "$(ha_log "$P" 2)"
