@@ -7,6 +7,7 @@
  * severity and summary with the reason.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +27,8 @@
 #include "monitor/event.h"
 #include "monitor/ha.h"
 #include "monitor/model.h"
+#include "monitor/reload.h"
+#include "monitor/sched.h"
 
 #define SVC \
     "services = ( { name = \"web\"; address = \"203.0.113.10\"; port = 80;\n" \
@@ -36,16 +39,32 @@ struct rig {
 	struct mon_model	 m;
 	struct event_base	*base;
 	int			 fd;
+	int			 port;
+	char			 path[64];	/* kept: a reload reads it */
 	char			 got[8][1024];	/* datagrams of the last turn */
 	int			 n;
 };
+
+static void
+write_conf(struct rig *r, const char *extra)
+{
+	char	conf[1024];
+	int	fd;
+
+	snprintf(conf, sizeof(conf), SVC "} );\nalerts = ( { type = "
+	    "\"syslog\"; address = \"127.0.0.1:%d\"; format = \"rfc5424\"; "
+	    "%s } );\n", r->port, extra);
+	fd = open(r->path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
+	close(fd);
+}
 
 static void
 rig_up(struct rig *r, const char *extra)
 {
 	struct sockaddr_in	sin = { .sin_family = AF_INET };
 	socklen_t		len = sizeof(sin);
-	char			conf[1024], path[64];
 	struct err		e = { "" };
 	int			fd;
 
@@ -57,19 +76,16 @@ rig_up(struct rig *r, const char *extra)
 	    0);
 	assert_int_equal(getsockname(r->fd, (struct sockaddr *)&sin, &len),
 	    0);
-	snprintf(conf, sizeof(conf), SVC "} );\nalerts = ( { type = "
-	    "\"syslog\"; address = \"127.0.0.1:%d\"; format = \"rfc5424\"; "
-	    "%s } );\n", ntohs(sin.sin_port), extra);
-	snprintf(path, sizeof(path), "/tmp/lvsmon-alertha-XXXXXX");
-	fd = mkstemp(path);
+	r->port = ntohs(sin.sin_port);
+	snprintf(r->path, sizeof(r->path), "/tmp/lvsmon-alertha-XXXXXX");
+	fd = mkstemp(r->path);
 	assert_true(fd >= 0);
-	assert_int_equal(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
 	close(fd);
-	if (mon_model_load(&r->m, path, &e) < 0) {
-		unlink(path);
+	write_conf(r, extra);
+	if (mon_model_load(&r->m, r->path, &e) < 0) {
+		unlink(r->path);
 		fail_msg("%s", e.msg);
 	}
-	unlink(path);
 	r->base = event_base_new();
 	assert_non_null(r->base);
 	if (mon_alert_open(&r->m, r->base, &e) < 0)
@@ -84,6 +100,7 @@ rig_down(struct rig *r)
 	event_base_free(r->base);
 	mon_model_free(&r->m);
 	close(r->fd);
+	unlink(r->path);
 }
 
 /* Emit one event as ha.c would, let the loop deliver, collect. */
@@ -231,6 +248,45 @@ filters_events_and_severity_apply(void **state)
 }
 
 static void
+a_reload_keeps_what_failed(void **state)
+{
+	struct rig			r;
+	struct mon_reload_result	res;
+	struct err			e = { "" };
+
+	(void)state;
+	rig_up(&r, "");
+	assert_int_equal(mon_reload_open(&r.m, r.base), 0);
+	assert_int_equal(mon_sched_start(&r.m, r.base), 0);
+	emit(&r, MON_EV_ROLE, MON_HA_MASTER, MON_HA_FAULT, "interface down");
+	has(&r, 0, "kind=\"down\"");
+	emit(&r, MON_EV_PEER, 1, 0, "192.0.2.2: no heartbeat for 0.6 s");
+	has(&r, 0, "kind=\"down\"");
+	/* a reload with another policy: the sink is the same (type and
+	   name), so the director's fault and the dead peer carry over */
+	write_conf(&r, "alertevery = 3600;");
+	if (mon_reload(&r.m, &res, &e) < 0)
+		fail_msg("reload: %s", e.msg);
+	for (int i = 0; i < 4; i++)
+		event_base_loop(r.base, EVLOOP_NONBLOCK);
+	while (recv(r.fd, r.got[0], sizeof(r.got[0]), 0) > 0)
+		;
+	/* leaving fault is the recovery (without the carry: a notice) */
+	emit(&r, MON_EV_ROLE, MON_HA_FAULT, MON_HA_BACKUP, "interface up");
+	assert_int_equal(r.n, 1);
+	has(&r, 0, "kind=\"up\"");
+	has(&r, 0, "] director fault -> backup: interface up");
+	/* the peer heard again is its up (without the carry: nothing) */
+	emit(&r, MON_EV_PEER, 0, 1, "192.0.2.2: heartbeat heard");
+	assert_int_equal(r.n, 1);
+	has(&r, 0, "kind=\"up\"");
+	has(&r, 0, "server=\"192.0.2.2\"");
+	mon_sched_stop(&r.m);
+	mon_reload_close();
+	rig_down(&r);
+}
+
+static void
 the_summary_helper_and_json_say_the_same(void **state)
 {
 	struct mon_alert	 a = { .kind = MON_ALERT_NOTICE,
@@ -264,6 +320,7 @@ main(void)
 		cmocka_unit_test(
 		    a_peer_going_silent_is_a_down_and_heard_again_an_up),
 		cmocka_unit_test(filters_events_and_severity_apply),
+		cmocka_unit_test(a_reload_keeps_what_failed),
 		cmocka_unit_test(the_summary_helper_and_json_say_the_same),
 	};
 
