@@ -87,6 +87,8 @@ static struct {
 	int			 no_preempt;	/* handed over: do not take it
 						   back until that master dies */
 	int			 fault;		/* tracked interface down */
+	int			 backend_bad;	/* the packet core failed (last
+						   MON_EV_BACKEND had an error) */
 	const char		*hint;		/* reason for the next change */
 	unsigned		 annc_left;
 	int			 open;
@@ -250,12 +252,20 @@ set_role(enum mon_ha_role to, const char *reason)
 
 /* ---- the decision -------------------------------------------------- */
 
+/* Configured, less quorum_penalty per service without quorum (never
+ * below 1: a director with lost services still beats none); 0 while
+ * handing over. */
 static int
 eff_priority(void)
 {
+	int	p = ha.c->priority;
+
 	if (ha.resign)
 		return 0;
-	return ha.c->priority;
+	for (size_t i = 0; ha.c->quorum_penalty > 0 && i < ha.m->nsvcs; i++)
+		if (!ha.m->svcs[i].quorum_ok)
+			p -= ha.c->quorum_penalty;
+	return p < 1 ? 1 : p;
 }
 
 static void
@@ -293,7 +303,7 @@ evaluate(void)
 	in.role = ha.view.role;
 	in.priority = ha.view.priority;
 	in.preempt = ha.c->preempt && !ha.no_preempt;
-	in.fault = ha.fault;
+	in.fault = ha.fault || ha.backend_bad;
 	in.init_over = ts_diff(&now, &ha.init_until) >= 0;
 	in.family = ha.family;
 	memcpy(in.addr, ha.addr, 16);
@@ -305,6 +315,13 @@ evaluate(void)
 			reason = ha.hint;
 		else if (to != MON_HA_MASTER && ha.resign)
 			reason = "failover requested";
+		else if (ha.view.role == MON_HA_MASTER &&
+		    to == MON_HA_BACKUP && ha.view.priority < ha.c->priority)
+			reason = "priority lowered";
+		else if (to == MON_HA_FAULT && ha.backend_bad && !ha.fault)
+			reason = "packet core failing";
+		else if (to == MON_HA_FAULT)
+			reason = "tracked interface down";
 		set_role((enum mon_ha_role)to, reason ? reason : "decided");
 		ha.hint = NULL;
 	}
@@ -717,6 +734,20 @@ tick_start(void)
 static void
 on_reload(const struct mon_event *ev, void *arg);
 
+/* Quorum and the packet core change our fitness: decide again on the
+ * next loop turn (a subscriber may not emit events itself). */
+static void
+on_health(const struct mon_event *ev, void *arg)
+{
+	struct timeval	tv = { 0, 0 };
+
+	(void)arg;
+	if (ev->type == MON_EV_BACKEND)
+		ha.backend_bad = ev->error != 0;
+	if (ha.open && ha.again != NULL)
+		evtimer_add(ha.again, &tv);
+}
+
 int
 mon_ha_open(struct mon_model *m, struct event_base *base, struct err *e)
 {
@@ -727,7 +758,9 @@ mon_ha_open(struct mon_model *m, struct event_base *base, struct err *e)
 	ha.base = base;
 	ha.m = m;
 	if (mon_event_subscribe_mask(on_reload, NULL,
-	    MON_EVENT_MASK(MON_EV_RELOAD)) < 0)
+	    MON_EVENT_MASK(MON_EV_RELOAD)) < 0 ||
+	    mon_event_subscribe_mask(on_health, NULL,
+	    MON_EVENT_MASK(MON_EV_QUORUM) | MON_EVENT_MASK(MON_EV_BACKEND)) < 0)
 		return err_set(e, -ENOMEM, "out of memory");
 	if ((ha.tick = event_new(base, -1, EV_PERSIST, on_tick, NULL)) ==
 	    NULL || (ha.annc_ev = evtimer_new(base, on_announce, NULL)) ==
@@ -787,6 +820,7 @@ mon_ha_close(void)
 	}
 	ha.open = 0;
 	mon_event_unsubscribe(on_reload, NULL);
+	mon_event_unsubscribe(on_health, NULL);
 	peers_free();
 	io_close();
 	annc_close();

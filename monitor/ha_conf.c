@@ -49,6 +49,9 @@ static const struct mon_directive ha_directives[] = {
 	{ .key = "announce_interval", .type = MON_D_MS,
 	  .offset = offsetof(struct mon_ha_conf, announce_ms),
 	  .min = 10, .max = 10000, .ndef = 200 },
+	{ .key = "quorum_penalty", .type = MON_D_INT,
+	  .offset = offsetof(struct mon_ha_conf, quorum_penalty),
+	  .min = 0, .max = 254, .ndef = 0 },
 	{ .key = "peers", .type = MON_D_OTHER },
 	{ .key = "vips", .type = MON_D_OTHER },
 	{ .key = "track_interfaces", .type = MON_D_OTHER },
@@ -350,6 +353,7 @@ mon_ha_conf_equal(const struct mon_ha_conf *a, const struct mon_ha_conf *b)
 	    a->interval_ms != b->interval_ms || a->dead != b->dead ||
 	    a->port != b->port || a->announce != b->announce ||
 	    a->announce_ms != b->announce_ms || a->syncid != b->syncid ||
+	    a->quorum_penalty != b->quorum_penalty ||
 	    a->keylen != b->keylen || a->ntrack != b->ntrack ||
 	    memcmp(a->key, b->key, a->keylen) != 0 ||
 	    !str_eq(a->interface, b->interface) ||

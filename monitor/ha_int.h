@@ -105,7 +105,11 @@ int	mon_ha_replay_check(struct mon_ha_replay *r, uint64_t epoch,
  *	MASTER	a live BACKUP (not INIT) with F_PREEMPT has a higher
  *		priority				BACKUP
  *	MASTER	our priority went to 0 (failover requested)  BACKUP
- *	any	tracked interface down			FAULT	 remove VIPs
+ *	any	tracked interface down, or the packet core failing
+ *						FAULT	 remove VIPs
+ *	MASTER	priority lowered (quorum_penalty: services without
+ *		quorum) below a preempting backup's	BACKUP	 ("priority
+ *							 lowered")
  *
  * Rank: higher priority, then the higher address (bytes, v4 < v6).
  * Priority 0 never ranks (resigning, leaving, faulty).
@@ -169,6 +173,8 @@ struct mon_ha_conf {
 	unsigned	 announce_ms;		/* spacing */
 	char		**track;		/* track_interfaces */
 	size_t		 ntrack;
+	int		 quorum_penalty;	/* priority lost per service
+						   without quorum (min 1) */
 	char		*sync_interface;	/* NULL: no IPVS sync daemon */
 	int		 syncid;
 };

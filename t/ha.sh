@@ -17,7 +17,10 @@
 # Functions:
 #   ha_up PREFIX NREAL            build it (cleanup registered on exit)
 #   ha_conf PREFIX I PRIO PREEMPT [EXTRA] [INTERVAL] [DEAD]
-#                                 director I's config on stdout
+#                                 director I's config on stdout (EXTRA:
+#                                 more director keys; $HA_GLOBAL_EXTRA:
+#                                 more global keys; $HA_BACKEND: the
+#                                 backend, default nft)
 #   ha_start PREFIX I CONF        lvsmond in PREFIX-dI, returns once its
 #                                 control socket answers
 #   ha_kill PREFIX I [SIG]        signal it (default KILL) and reap it
@@ -117,10 +120,11 @@ ha_conf()
 	other=$((3 - i))
 	cat <<-CONF
 	global = {
-	  backend = "nft";
+	  backend = "${HA_BACKEND:-nft}";
 	  control_socket = "$dir/d$i.sock";
 	  state_file = "$dir/d$i.state";
 	  log_level = "info";
+	  ${HA_GLOBAL_EXTRA:-}
 	};
 	director = {
 	  priority = $prio;

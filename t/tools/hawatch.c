@@ -330,6 +330,8 @@ replay(int argc, char **argv)
 {
 	uint8_t			 buf[2048];
 	struct in_addr		 dst;
+	struct sockaddr_ll	 from;
+	socklen_t		 fl;
 	long long		 end;
 	int			 fd, port;
 
@@ -340,7 +342,8 @@ replay(int argc, char **argv)
 		return 2;
 	}
 	port = atoi(argv[4]);
-	if ((fd = packet_socket(argv[2], ETH_P_IP)) < 0)
+	/* outgoing packets reach ETH_P_ALL sockets only */
+	if ((fd = packet_socket(argv[2], ETH_P_ALL)) < 0)
 		return 1;
 	end = now_ms() + atol(argv[7]) * 1000;
 	while (now_ms() < end) {
@@ -352,7 +355,10 @@ replay(int argc, char **argv)
 
 		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
 			continue;
-		if ((n = recv(fd, buf, sizeof(buf), 0)) < (ssize_t)sizeof(*ip))
+		fl = sizeof(from);
+		if ((n = recvfrom(fd, buf, sizeof(buf), 0,
+		    (struct sockaddr *)&from, &fl)) < (ssize_t)sizeof(*ip) ||
+		    ntohs(from.sll_protocol) != ETH_P_IP)
 			continue;
 		hl = (size_t)ip->ip_hl * 4;
 		if (ip->ip_p != IPPROTO_UDP || ip->ip_dst.s_addr != dst.s_addr ||
