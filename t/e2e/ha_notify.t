@@ -12,7 +12,9 @@
 # peer dead") and LvsmonPeerDead for 192.0.2.1; Nagios gets the passive
 # results "lvsmon director" OK and "lvsmon peer 192.0.2.1" CRITICAL;
 # Alertmanager an alert with a role label that ends by itself (endsAt);
-# mail a notice (subject NOTICE when alone in its message).
+# mail a notice (subject NOTICE when alone in its message).  Then d2's
+# tracked interface goes down and up again: lvsmonDirectorRoleChange
+# master(2) -> fault(4) and back, and LvsmonDirectorFault down, then up.
 #
 # Only d2 talks to snmpd: two subagents registering the same LVS-MIB
 # subtrees with one master would collide (one snmpd per director in real
@@ -31,7 +33,7 @@ ROLE_CHANGE=$SNMP_LVS.100.0.3		# lvsmonDirectorRoleChange
 G=$SNMP_LVS.100.1			# lvsmonGlobal
 PEER=$SNMP_LVS.100.6.1			# lvsmonPeerEntry
 
-plan 26
+plan 32
 ha_up "$P" 1 || bail_out "could not build the lab"
 lab_rs_start "$P" 1 || bail_out "rsd did not start"
 snmp_up || bail_out "the private snmpd and snmptrapd did not start"
@@ -67,7 +69,7 @@ if $PY -c 'import aiosmtpd' 2>/dev/null; then
 fi
 
 ha_conf "$P" 1 150 true >"$D/d1.conf"
-{ ha_conf "$P" 2 100 true |
+{ ha_conf "$P" 2 100 true 'track_interfaces = ("eth1");' |
     awk -v b="  $(snmp_conf_block)" '{ print } /^global = \{/ { print b }'
 cat <<EOF
 alerts = (
@@ -203,6 +205,26 @@ if [ "$HAVE_SMTP" = 1 ]; then
 else
 	skip 2 "no python3-aiosmtpd"
 fi
+
+# ---- d2's own health: fault and back -------------------------------------
+mark=$(wc -l <"$(snmp_traps)")
+mailmark=$(wc -l <"$MAIL")
+ip -n "$P-d2" link set eth1 down
+check "d2's tracked interface down: fault" wait_until 10 ha_role_is "$P" 2 fault
+wait_until 10 snmp_have_traps 2 "$mark" "$ROLE_CHANGE" \
+    "$G.4.0" 'master\(2\)' "$G.3.0" 'fault\(4\)'
+ok $? "snmptrapd has lvsmonDirectorRoleChange master(2) -> fault(4)"
+wait_until 10 has_mail \
+    'Subject: ALERT lvsmond/director: director master -> fault: tracked interface down'
+ok $? "the exec script got LvsmonDirectorFault (a failure: ALERT)"
+ip -n "$P-d2" link set eth1 up
+check "its interface up again, d2 is master again" \
+    wait_until 10 ha_role_is "$P" 2 master
+wait_until 10 snmp_have_traps 2 "$mark" "$ROLE_CHANGE" \
+    "$G.4.0" 'fault\(4\)' "$G.3.0" 'master\(2\)'
+ok $? "snmptrapd has lvsmonDirectorRoleChange fault(4) -> master(2)"
+wait_until 10 has_mail 'Subject: UPALERT lvsmond/director: director fault -> master'
+ok $? "the exec script got the recovery (UPALERT, -u)"
 
 ha_kill "$P" 2 TERM
 ! ha_alive "$P" 2 && ! grep -q "Sanitizer" "$(ha_log "$P" 2)"
