@@ -3,8 +3,9 @@
 # the backup d2 is an AgentX subagent of a private snmpd (t/snmp.sh) and has
 # alert sinks: a mon-style exec script, a webhook receiver in the json and
 # in the alertmanager format, a syslog collector, a Nagios command file and
-# mail to aiosmtpd (skipped without python3-aiosmtpd).  Before: d2's lvsmonDirectorRole is backup(3) and its
-# lvsmonPeerTable shows d1 alive, master, priority 150.  The master d1 dies
+# mail to aiosmtpd (skipped without python3-aiosmtpd).  Before: d2's
+# lvsmonDirectorRole is backup(3) and its lvsmonPeerTable shows d1 alive,
+# master, priority 150.  The master d1 dies
 # (kill -9 and its links down, as in ha_failover.t); then snmptrapd gets
 # lvsmonDirectorRoleChange with prev backup(3) and role master(2) (as a trap
 # and as an inform), a walk shows d2 master and d1 dead in lvsmonPeerTable,
