@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "monitor/apply.h"
+#include "monitor/ha.h"
 #include "rows.h"
 
 #define LEGACY_ID_MAX	65535
@@ -60,8 +61,8 @@ scalar_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 		case 6:
 			mib_set_int(vb, ASN_INTEGER, mib.ct_udp);
 			break;
-		default:
-			mib_set_int(vb, ASN_INTEGER, 0);	/* none */
+		default:	/* 7: lvsDaemonState */
+			mib_set_int(vb, ASN_INTEGER, mib_daemon_state());
 			break;
 		}
 	}

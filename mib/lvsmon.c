@@ -15,6 +15,7 @@
 
 #include "monitor/apply.h"
 #include "monitor/control.h"
+#include "monitor/ha.h"
 #include "monitor/log.h"
 #include "snmp/snmp.h"
 #include "rows.h"
@@ -38,6 +39,7 @@ global_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 	struct snmp_notify_stats	st;
 	struct timespec			now;
 	long				age;
+	const struct mon_ha_view	*v = mon_ha_view();
 
 	(void)h;
 	(void)reg;
@@ -52,9 +54,17 @@ global_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 		switch (vb->name[vb->name_length - 2]) {
 		case 1: mib_set_str(vb, LVSMON_VERSION); break;
 		case 2: mib_set_str(vb, mon_apply_backend()); break;
-		case 3: mib_set_int(vb, ASN_INTEGER, mib.role); break;
+		case 3:
+			mib_set_int(vb, ASN_INTEGER, v != NULL ?
+			    mib_role_of(v->role) : mib.role);
+			break;
 		case 4: mib_set_int(vb, ASN_INTEGER, mib.prev_role); break;
-		case 5: mib_set_int(vb, ASN_TIMETICKS, (long)mib.role_ticks);
+		case 5:
+			/* the view's own instant, so the value does not
+			   depend on when this room saw the event */
+			mib_set_int(vb, ASN_TIMETICKS, v != NULL &&
+			    v->transitions > 0 ? (long)mib_timestamp(
+			    &v->since) : (long)mib.role_ticks);
 			break;
 		case 6: mib_set_int(vb, ASN_GAUGE, (long)mib.nsvcs); break;
 		case 7: mib_set_int(vb, ASN_GAUGE, (long)mib.nreals); break;

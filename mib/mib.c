@@ -10,6 +10,7 @@
 
 #include "monitor/alert.h"
 #include "monitor/apply.h"
+#include "monitor/ha.h"
 #include "monitor/log.h"
 #include "snmp/notify.h"
 #include "snmp/snmp.h"
@@ -512,6 +513,30 @@ mib_role_set(int from, int to)
 }
 
 /*
+ * MON_EV_ROLE: remember the previous role (the view has only the current
+ * one) and send lvsmonDirectorRoleChange, unless an snmp alert sink sends
+ * the policy's lvsmonAlarm instead, or the MIB cannot tell the two roles
+ * apart (INIT -> BACKUP is backup(3) -> backup(3): no news to a manager).
+ */
+static void
+on_role(const struct mon_event *ev)
+{
+	int			 from = mib_role_of((int)ev->old);
+	int			 to = mib_role_of((int)ev->new);
+	netsnmp_variable_list	*vars;
+
+	if (from == to)
+		return;
+	mib.prev_role = from;
+	mib.role = to;
+	mib.role_ticks = netsnmp_get_agent_uptime();
+	if (mon_alerts_has(mib.m->alerts, "snmp"))
+		return;
+	if ((vars = mib_role_notification(from, to)) != NULL)
+		snmp_notify_enqueue(vars);
+}
+
+/*
  * A reload replaced the model's arrays: new binding rows for the new
  * objects, and what only this room knew (a real's previous state, the
  * counters and rates of the last read) carried by id, which a reload keeps
@@ -588,6 +613,10 @@ on_event(const struct mon_event *ev, void *arg)
 		rows_reload();
 		return;
 	}
+	if (ev->type == MON_EV_ROLE) {
+		on_role(ev);
+		return;
+	}
 	if (ev->type == MON_EV_STATE && ev->rs != NULL)
 		mib_real_row(ev->rs)->prev_state = (int)ev->old;
 	/* an snmp alert sink sends the policy's lvsmonAlarm instead */
@@ -598,7 +627,6 @@ on_event(const struct mon_event *ev, void *arg)
 		if ((vars = mib_notification(ev)) != NULL)
 			snmp_notify_enqueue(vars);
 	}
-	/* MON_EV_ROLE (failover, issue 10) will call mib_role_set() here */
 }
 
 /* --- registrations ------------------------------------------------------- */
@@ -667,7 +695,9 @@ mib_open(struct mon_model *m, struct err *e)
 
 	memset(&mib, 0, sizeof(mib));
 	mib.m = m;
-	mib.role = mib.prev_role = SNMP_ROLE_STANDALONE;
+	/* a director that is already in a role starts there */
+	mib.role = mib.prev_role = mon_ha_view() != NULL ?
+	    mib_role_of(mon_ha_view()->role) : SNMP_ROLE_STANDALONE;
 	if (rows_build(m) < 0) {
 		rows_free();
 		return err_set(e, -ENOMEM, "snmp: out of memory");
@@ -676,12 +706,16 @@ mib_open(struct mon_model *m, struct err *e)
 		goto fail;
 	if ((rc = mib_lvsmon_register(e)) < 0)
 		goto fail_legacy;
+	if ((rc = mib_failover_register(e)) < 0)
+		goto fail_lvsmon;
 	if ((rc = mon_event_subscribe(on_event, NULL)) < 0) {
 		err_set(e, rc, "snmp: cannot subscribe to events");
-		goto fail_lvsmon;
+		goto fail_failover;
 	}
 	return 0;
 
+fail_failover:
+	mib_failover_unregister();
 fail_lvsmon:
 	mib_lvsmon_unregister();
 fail_legacy:
@@ -697,6 +731,7 @@ mib_close(void)
 	if (mib.m == NULL)
 		return;
 	mon_event_unsubscribe(on_event, NULL);
+	mib_failover_unregister();
 	mib_lvsmon_unregister();
 	mib_legacy_unregister();
 	rows_free();

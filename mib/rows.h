@@ -116,6 +116,25 @@ void	mib_table_unregister(struct mib_table *t);
 /* Insert a row; 0 or -ENOMEM. */
 int	mib_table_insert(struct mib_table *t, void *row);
 
+/*
+ * Failover (mib/failover.c), read from mon_ha_view() at each request.
+ * mib_role_of: enum mon_ha_role -> lvsmonDirectorRole (enum snmp_role):
+ * OFF standalone, INIT and BACKUP backup, MASTER master, FAULT fault.
+ * mib_daemon_state: lvsDaemonState, the role of the sync daemon the
+ * kernel runs (none(0), master(1), backup(2)); mib_sync_state_of maps
+ * mon_apply_sync_daemon_state()'s bits to it.
+ * mib_peer_value: column col of lvsmonPeerTable for one peer; 0, or -1.
+ */
+struct mon_ha_view;
+struct mon_ha_peer_view;
+int	mib_role_of(int ha_role);
+int	mib_daemon_state(void);
+int	mib_sync_state_of(int bits);
+int	mib_peer_value(const struct mon_ha_peer_view *p, unsigned col,
+	    netsnmp_variable_list *vb);
+int	mib_failover_register(struct err *e);
+void	mib_failover_unregister(void);
+
 /* Registration of each part; 0 or -errno with e. */
 int	mib_legacy_register(struct err *e);
 void	mib_legacy_unregister(void);

@@ -9,7 +9,10 @@
  * the resolved policy and the failure bookkeeping, and a ring of queued
  * alarms.  The bus drives the policy: CHECK events count failures, STATE
  * events end failures and count flaps, QUORUM and BACKEND events fail and
- * recover their subjects at once.
+ * recover their subjects at once.  The failover subjects (ROLE: this
+ * director; PEER: one per peer address, made when first named) live beside
+ * that array, so its layout (reals, quorums, packet core) stays what a
+ * reload's carry expects.
  */
 #include <errno.h>
 #include <limits.h>
@@ -25,6 +28,7 @@
 
 #include "alert.h"
 #include "event.h"
+#include "ha.h"
 #include "log.h"
 #include "model.h"
 #include "reload.h"
@@ -40,12 +44,15 @@ const char *const mon_alert_kind_names[MON_ALERT__COUNT] = {
 	[MON_ALERT_UP]		= "up",
 	[MON_ALERT_FLAP]	= "flapping",
 	[MON_ALERT_FLAP_END]	= "flap_end",
+	[MON_ALERT_NOTICE]	= "notice",
 };
 
 const char *const mon_alert_what_names[MON_ALERT_WHAT__COUNT] = {
 	[MON_ALERT_REAL]	= "real",
 	[MON_ALERT_QUORUM]	= "quorum",
 	[MON_ALERT_BACKEND]	= "backend",
+	[MON_ALERT_DIRECTOR]	= "director",
+	[MON_ALERT_PEER]	= "peer",
 };
 
 const char *const mon_alert_severity_names[MON_SEV__COUNT + 1] = {
@@ -75,9 +82,9 @@ const struct mon_alert_sink_type *const mon_alert_types[] = {
 
 /* The `events` filter: subjects plus flapping. */
 enum { EVF_REAL = 1, EVF_QUORUM = 2, EVF_BACKEND = 4, EVF_FLAPPING = 8,
-       EVF_ALL = 15 };
+       EVF_DIRECTOR = 16, EVF_PEER = 32, EVF_ALL = 63 };
 static const char *const evf_names[] = { "real", "quorum", "backend",
-    "flapping", NULL };
+    "flapping", "director", "peer", NULL };
 
 /* ---- periods ---------------------------------------------------------- */
 
@@ -520,7 +527,8 @@ load_sink(struct mon_model *m, struct sink_conf *sc,
 		if (evf_names[j] == NULL) {
 			rc = mon_conf_err(e, config_setting_get_member(cs,
 			    "events"), where, "events", "unknown \"%s\" (any "
-			    "of real, quorum, backend, flapping)", evs[i]);
+			    "of real, quorum, backend, flapping, director, "
+			    "peer)", evs[i]);
 			goto out;
 		}
 		sc->evmask |= 1u << j;
@@ -673,6 +681,9 @@ struct subj {
 	unsigned		 nflips;
 	uint64_t		 last_flip;
 	char			 msg[160];	/* quorum/backend detail */
+	char			 key[64];	/* peer: its address */
+	int			 role;		/* director: enum mon_ha_role
+						   now; peer: 1 alive */
 	struct event		*ev_repeat;
 	struct event		*ev_flap;
 };
@@ -682,6 +693,9 @@ struct sink {
 	struct sink_conf	*sc;
 	struct subj		*subj;
 	size_t			 nsubj;
+	struct subj		*dir;		/* this director's role */
+	struct subj		**peers;	/* one per peer address */
+	size_t			 npeers;
 	struct mon_alert	**q;		/* ring */
 	size_t			 qcap, qhead, qlen;
 	size_t			 inflight;	/* first n of q */
@@ -920,7 +934,26 @@ static const char *const alert_names[MON_ALERT_WHAT__COUNT][2] = {
 	[MON_ALERT_QUORUM]	= { "LvsmonQuorumLost", "LvsmonQuorumLost" },
 	[MON_ALERT_BACKEND]	= { "LvsmonBackendError",
 				    "LvsmonBackendError" },
+	[MON_ALERT_DIRECTOR]	= { "LvsmonDirectorFault",
+				    "LvsmonDirectorFault" },
+	[MON_ALERT_PEER]	= { "LvsmonPeerDead", "LvsmonPeerDead" },
 };
+
+static const char *
+role_name(int64_t r)
+{
+	return r >= 0 && r < MON_HA__COUNT ? mon_ha_role_names[r] : "unknown";
+}
+
+/* A failure's severity; a notice is only news. */
+static enum mon_alert_severity
+severity(const struct subj *s, enum mon_alert_kind kind)
+{
+	if (kind == MON_ALERT_NOTICE)
+		return MON_SEV_INFO;
+	return s->what == MON_ALERT_REAL || s->what == MON_ALERT_PEER ?
+	    MON_SEV_WARNING : MON_SEV_CRITICAL;
+}
 
 static const struct mon_real *
 subj_real(const struct subj *s)
@@ -974,6 +1007,25 @@ summarize(struct mon_alert *a)
 		snprintf(a->summary, sizeof(a->summary), "%s quorum %s%s%s",
 		    a->service, a->state, sep, a->msg);
 		break;
+	case MON_ALERT_DIRECTOR:
+		/* msg is "old -> new: reason" */
+		if (a->kind == MON_ALERT_REPEAT)
+			snprintf(a->summary, sizeof(a->summary), "director "
+			    "still %s since %s%s%s", a->state, t, sep,
+			    a->msg);
+		else
+			snprintf(a->summary, sizeof(a->summary), "director "
+			    "%s", a->msg);
+		break;
+	case MON_ALERT_PEER:
+		if (a->kind == MON_ALERT_REPEAT)
+			snprintf(a->summary, sizeof(a->summary), "peer %s "
+			    "still %s since %s%s%s", a->server, a->state, t,
+			    sep, a->msg);
+		else
+			snprintf(a->summary, sizeof(a->summary), "peer %s "
+			    "%s%s%s", a->server, a->state, sep, a->msg);
+		break;
 	default:
 		snprintf(a->summary, sizeof(a->summary), "packet core %s%s%s",
 		    a->state, sep, a->msg);
@@ -996,11 +1048,11 @@ build(struct subj *s, enum mon_alert_kind kind, uint64_t seq)
 	a->seq = seq;
 	a->kind = kind;
 	a->what = s->what;
-	a->severity = s->what == MON_ALERT_REAL ? MON_SEV_WARNING :
-	    MON_SEV_CRITICAL;
+	a->severity = severity(s, kind);
 	clock_gettime(CLOCK_REALTIME, &a->time);
 	a->since = s->since.tv_sec ? s->since : a->time;
-	snprintf(a->name, sizeof(a->name), "%s", alert_names[s->what][flap]);
+	snprintf(a->name, sizeof(a->name), "%s", kind == MON_ALERT_NOTICE ?
+	    "LvsmonDirectorRole" : alert_names[s->what][flap]);
 	if (svc != NULL)
 		snprintf(a->service, sizeof(a->service), "%s", svc->name);
 	a->failures = s->fails;
@@ -1023,6 +1075,18 @@ build(struct subj *s, enum mon_alert_kind kind, uint64_t seq)
 			snprintf(a->state, sizeof(a->state), "failing");
 		if (kind == MON_ALERT_FLAP)
 			snprintf(a->state, sizeof(a->state), "flapping");
+	} else if (s->what == MON_ALERT_DIRECTOR ||
+	    s->what == MON_ALERT_PEER) {
+		snprintf(a->check, sizeof(a->check), "%s",
+		    mon_alert_what_names[s->what]);
+		if (s->what == MON_ALERT_PEER) {
+			snprintf(a->server, sizeof(a->server), "%s", s->key);
+			snprintf(a->state, sizeof(a->state), "%s",
+			    kind == MON_ALERT_UP ? "alive" : "dead");
+		} else
+			snprintf(a->state, sizeof(a->state), "%s",
+			    role_name(s->role));
+		snprintf(a->msg, sizeof(a->msg), "%s", s->msg);
 	} else {
 		int up = kind == MON_ALERT_UP;
 
@@ -1042,16 +1106,18 @@ static int
 wanted(const struct subj *s, enum mon_alert_kind kind)
 {
 	const struct sink_conf	*sc = s->sink->sc;
-	unsigned		 bit;
-	int			 sev = s->what == MON_ALERT_REAL ?
-				    MON_SEV_WARNING : MON_SEV_CRITICAL;
+	static const unsigned	 bits[MON_ALERT_WHAT__COUNT] = {
+		[MON_ALERT_REAL] = EVF_REAL, [MON_ALERT_QUORUM] = EVF_QUORUM,
+		[MON_ALERT_BACKEND] = EVF_BACKEND,
+		[MON_ALERT_DIRECTOR] = EVF_DIRECTOR,
+		[MON_ALERT_PEER] = EVF_PEER,
+	};
+	unsigned		 bit = bits[s->what];
 
 	if (kind == MON_ALERT_FLAP || kind == MON_ALERT_FLAP_END)
 		bit = EVF_FLAPPING;
-	else
-		bit = s->what == MON_ALERT_REAL ? EVF_REAL :
-		    s->what == MON_ALERT_QUORUM ? EVF_QUORUM : EVF_BACKEND;
-	return s->on && (sc->evmask & bit) && sev >= sc->min_sev;
+	return s->on && (sc->evmask & bit) &&
+	    (int)severity(s, kind) >= sc->min_sev;
 }
 
 static void
@@ -1253,6 +1319,56 @@ on_state(struct subj *s, const struct mon_event *ev)
 }
 
 static void	reload(void);
+static struct subj *peer_subj(struct sink *k, const char *addr, size_t len);
+
+/*
+ * This director's role changed: FAULT is a failure of the director
+ * subject, leaving it the recovery; any other change is a notice (the
+ * recovery stands for it when it goes out).
+ */
+static void
+on_role(struct subj *s, const struct mon_event *ev)
+{
+	int	upsent;
+
+	s->role = (int)ev->new;
+	snprintf(s->msg, sizeof(s->msg), "%s -> %s: %s", role_name(ev->old),
+	    role_name(ev->new), ev->msg);
+	if (ev->new == MON_HA_FAULT) {
+		if (!s->failed)
+			clock_gettime(CLOCK_REALTIME, &s->since);
+		s->failed = 1;
+		fire(s, ev->seq);
+		return;
+	}
+	upsent = s->firing && s->pol.upalert && in_period(&s->pol);
+	if (s->failed)
+		recover(s, ev->seq);
+	if (!upsent && in_period(&s->pol))
+		emit(s, MON_ALERT_NOTICE, ev->seq);
+}
+
+/* A peer went silent (failure) or was heard again (recovery); msg is
+ * "ADDRESS: why" (an IPv6 address has no ": " in it). */
+static void
+on_peer(struct sink *k, const struct mon_event *ev)
+{
+	const char	*why = strstr(ev->msg, ": ");
+	size_t		 len = why ? (size_t)(why - ev->msg) : strlen(ev->msg);
+	struct subj	*s = peer_subj(k, ev->msg, len);
+
+	if (s == NULL)
+		return;
+	snprintf(s->msg, sizeof(s->msg), "%s", why ? why + 2 : "");
+	s->role = ev->new != 0;
+	if (ev->new == 0) {
+		if (!s->failed)
+			clock_gettime(CLOCK_REALTIME, &s->since);
+		s->failed = 1;
+		fire(s, ev->seq);
+	} else if (s->failed)
+		recover(s, ev->seq);
+}
 
 static void
 on_event(const struct mon_event *ev, void *arg)
@@ -1301,6 +1417,13 @@ on_event(const struct mon_event *ev, void *arg)
 			} else if (s->failed)
 				recover(s, ev->seq);
 			break;
+		case MON_EV_ROLE:
+			if (k->dir != NULL)
+				on_role(k->dir, ev);
+			break;
+		case MON_EV_PEER:
+			on_peer(k, ev);
+			break;
 		default:
 			break;
 		}
@@ -1345,6 +1468,70 @@ subj_init(struct sink *k, struct subj *s, size_t idx, struct err *e)
 	return 0;
 }
 
+/* A failover subject (director, peer): daemon-wide, the sink's policy. */
+static struct subj *
+subj_new(struct sink *k, enum mon_alert_what what)
+{
+	struct subj	*s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->sink = k;
+	s->idx = SIZE_MAX;
+	s->what = what;
+	s->pol = k->sc->pol;
+	s->on = 1;
+	if ((s->ev_repeat = evtimer_new(al.base, on_repeat, s)) == NULL ||
+	    (s->ev_flap = evtimer_new(al.base, on_flap_timer, s)) == NULL) {
+		if (s->ev_repeat != NULL)
+			event_free(s->ev_repeat);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+subj_free(struct subj *s)
+{
+	if (s->ev_repeat != NULL)
+		event_free(s->ev_repeat);
+	if (s->ev_flap != NULL)
+		event_free(s->ev_flap);
+	free(s->fail_ms);
+	free(s->flips);
+}
+
+/* The peer's subject, made when a peer is first named; NULL on ENOMEM
+ * (logged: that peer's alarms are lost, nothing else). */
+static struct subj *
+peer_subj(struct sink *k, const char *addr, size_t len)
+{
+	struct subj	**p, *s;
+
+	if (len >= sizeof(s->key))
+		len = sizeof(s->key) - 1;
+	for (size_t i = 0; i < k->npeers; i++)
+		if (strlen(k->peers[i]->key) == len &&
+		    strncmp(k->peers[i]->key, addr, len) == 0)
+			return k->peers[i];
+	if ((p = realloc(k->peers, (k->npeers + 1) * sizeof(*p))) == NULL)
+		goto nomem;
+	k->peers = p;
+	if ((s = subj_new(k, MON_ALERT_PEER)) == NULL)
+		goto nomem;
+	memcpy(s->key, addr, len);
+	s->key[len] = '\0';
+	s->role = 1;
+	k->peers[k->npeers++] = s;
+	return s;
+nomem:
+	k->n_dropped++;
+	mon_error("alerts: %s: out of memory for peer %.*s", k->pub.name,
+	    (int)len, addr);
+	return NULL;
+}
+
 static int
 sink_open(struct sink *k, struct sink_conf *sc, size_t i, struct err *e)
 {
@@ -1368,8 +1555,10 @@ sink_open(struct sink *k, struct sink_conf *sc, size_t i, struct err *e)
 	    NULL ||
 	    (k->subj = calloc(k->nsubj, sizeof(*k->subj))) == NULL ||
 	    (k->ev_kick = evtimer_new(al.base, on_kick, k)) == NULL ||
-	    (k->ev_deadline = evtimer_new(al.base, on_deadline, k)) == NULL)
+	    (k->ev_deadline = evtimer_new(al.base, on_deadline, k)) == NULL ||
+	    (k->dir = subj_new(k, MON_ALERT_DIRECTOR)) == NULL)
 		return err_set(e, -ENOMEM, "out of memory");
+	k->dir->role = MON_HA_OFF;
 	for (size_t j = 0; j < k->nsubj; j++)
 		if ((rc = subj_init(k, &k->subj[j], j, e)) < 0)
 			return rc;
@@ -1423,6 +1612,7 @@ mon_alert_open(struct mon_model *m, struct event_base *base, struct err *e)
 	if ((rc = mon_event_subscribe_mask(on_event, NULL,
 	    MON_EVENT_MASK(MON_EV_CHECK) | MON_EVENT_MASK(MON_EV_STATE) |
 	    MON_EVENT_MASK(MON_EV_QUORUM) | MON_EVENT_MASK(MON_EV_BACKEND) |
+	    MON_EVENT_MASK(MON_EV_ROLE) | MON_EVENT_MASK(MON_EV_PEER) |
 	    MON_EVENT_MASK(MON_EV_RELOAD))) < 0) {
 		err_set(e, rc, "out of memory");
 		goto fail;
@@ -1453,17 +1643,17 @@ sink_close(struct sink *k)
 		q_pop(k, k->qlen);
 	free(k->q);
 	free(k->batch);
-	for (size_t j = 0; k->subj != NULL && j < k->nsubj; j++) {
-		struct subj *s = &k->subj[j];
-
-		if (s->ev_repeat != NULL)
-			event_free(s->ev_repeat);
-		if (s->ev_flap != NULL)
-			event_free(s->ev_flap);
-		free(s->fail_ms);
-		free(s->flips);
-	}
+	for (size_t j = 0; k->subj != NULL && j < k->nsubj; j++)
+		subj_free(&k->subj[j]);
 	free(k->subj);
+	if (k->dir != NULL)
+		subj_free(k->dir);
+	free(k->dir);
+	for (size_t j = 0; j < k->npeers; j++) {
+		subj_free(k->peers[j]);
+		free(k->peers[j]);
+	}
+	free(k->peers);
 	if (k->ev_kick != NULL)
 		event_free(k->ev_kick);
 	if (k->ev_deadline != NULL)
@@ -1514,6 +1704,7 @@ subj_carry(struct subj *s, struct subj *o)
 	}
 	s->last_flip = o->last_flip;
 	memcpy(s->msg, o->msg, sizeof(s->msg));
+	s->role = o->role;
 	if (evtimer_pending(o->ev_repeat, NULL))
 		arm_ms(s->ev_repeat, s->held && !s->firing ? HOLD_RETRY_MS :
 		    s->pol.every_ms ? s->pol.every_ms : HOLD_RETRY_MS);
@@ -1593,6 +1784,16 @@ sink_carry(struct sink *k, struct sink *o, const struct mon_model *old,
 			}
 	if (o->subj != NULL)
 		subj_carry(&k->subj[k->nsubj - 1], &o->subj[o->nsubj - 1]);
+	/* the failover subjects: the director, the peers by address */
+	if (o->dir != NULL && k->dir != NULL)
+		subj_carry(k->dir, o->dir);
+	for (size_t i = 0; i < o->npeers; i++) {
+		struct subj *p = peer_subj(k, o->peers[i]->key,
+		    strlen(o->peers[i]->key));
+
+		if (p != NULL)
+			subj_carry(p, o->peers[i]);
+	}
 }
 
 static void

@@ -2,7 +2,8 @@
  * monitor/alert.h - alarms: mon's semantics in front of several sinks.
  *
  * The policy (alert.c) listens to the event bus and decides, per sink and
- * per subject (a real server, a service's quorum, the packet core), when an
+ * per subject (a real server, a service's quorum, the packet core, this
+ * director's failover role, each peer director), when an
  * alarm is due; each sink type (alert_syslog.c, alert_exec.c, ...) only
  * delivers.  One sink type is one file and one row of mon_alert_types[]
  * (STYLE habit 1).
@@ -23,6 +24,14 @@
  *               until it has been quiet for W seconds
  * An alarm that the period holds back is not queued: the next failed check
  * inside the period sends it (mon does the same).
+ *
+ * Failover (MON_EV_ROLE, MON_EV_PEER; monitor/ha.h) has daemon-wide
+ * subjects like the packet core's, alarming at once (no check to count):
+ *   director  entering FAULT is a failure (critical; repeats, upalert on
+ *             leaving it); becoming MASTER or BACKUP otherwise is a
+ *             notice (kind "notice", severity info) carrying the reason
+ *   peer      one subject per peer address: dead is a failure (warning),
+ *             alive again its recovery (upalert)
  *
  * Delivery (the same for every sink, in alert.c): a bounded queue per sink;
  * one delivery at a time per sink, of up to batch_max alarms (mail and
@@ -68,6 +77,8 @@ enum mon_alert_kind {
 	MON_ALERT_UP,		/* recovered (upalert) */
 	MON_ALERT_FLAP,		/* started flapping */
 	MON_ALERT_FLAP_END,	/* quiet again after flapping (upalert) */
+	MON_ALERT_NOTICE,	/* news, not a failure: the director became
+				   master or backup (severity info) */
 	MON_ALERT__COUNT
 };
 
@@ -76,6 +87,9 @@ enum mon_alert_what {
 	MON_ALERT_REAL = 0,	/* a real server's health */
 	MON_ALERT_QUORUM,	/* a service lost every serving real */
 	MON_ALERT_BACKEND,	/* the packet core failed */
+	MON_ALERT_DIRECTOR,	/* this director's failover role: fault is
+				   a failure, master/backup a notice */
+	MON_ALERT_PEER,		/* a peer director went silent */
 	MON_ALERT_WHAT__COUNT
 };
 
@@ -107,10 +121,14 @@ struct mon_alert {
 	struct timespec		 since;		/* first failed check of this
 						   failure (startsAt) */
 	char			 name[32];	/* "LvsmonRealDown", ... */
-	char			 service[64];	/* "web"; "" for backend */
-	char			 server[64];	/* "198.51.100.12:8080"; "" */
-	char			 check[16];	/* "http", "quorum", "backend" */
-	char			 state[16];	/* "down", "up", "lost", ... */
+	char			 service[64];	/* "web"; "" for backend,
+						   director, peer */
+	char			 server[64];	/* "198.51.100.12:8080"; the
+						   peer's address; "" */
+	char			 check[16];	/* "http", "quorum", "backend",
+						   "director", "peer" */
+	char			 state[16];	/* "down", "up", "lost",
+						   "master", "dead", ... */
 	char			 reason[16];	/* "L4CON" (reals) */
 	char			 msg[160];	/* the last check's detail */
 	char			 summary[512];	/* one line for people */

@@ -238,15 +238,20 @@ ex_deliver(struct mon_alert_sink *s, const struct mon_alert *const *aa,
 		p->argv[k++] = c->args[i];
 	p->argv[k] = NULL;
 
-	env_add(p, "MON_ALERTTYPE", "%s", up ? "up" : "failure");
+	/* a role notice is neither: no -u, but no failure either */
+	env_add(p, "MON_ALERTTYPE", "%s", up ? "up" : a->kind ==
+	    MON_ALERT_NOTICE ? "notice" : "failure");
 	env_add(p, "MON_GROUP", "%s", group);
 	env_add(p, "MON_SERVICE", "%s", svc);
-	env_add(p, "MON_RETVAL", "%d", up ? 0 : 1);
-	env_add(p, "MON_OPSTATUS", "%d", up ? 1 : 0);
+	env_add(p, "MON_RETVAL", "%d", up || a->kind == MON_ALERT_NOTICE ?
+	    0 : 1);
+	env_add(p, "MON_OPSTATUS", "%d", up || a->kind == MON_ALERT_NOTICE ?
+	    1 : 0);
 	env_add(p, "MON_LAST_SUMMARY", "%s", a->summary);
 	env_add(p, "MON_LAST_OUTPUT", "%s", a->msg);
 	env_add(p, "MON_FIRST_FAILURE", "%lld", (long long)a->since.tv_sec);
-	env_add(p, "MON_LAST_FAILURE", "%lld", up ? 0LL :
+	env_add(p, "MON_LAST_FAILURE", "%lld", up ||
+	    a->kind == MON_ALERT_NOTICE ? 0LL :
 	    (long long)a->time.tv_sec);
 	env_add(p, "MON_DESCRIPTION", "%s", a->name);
 	env_add(p, "LVSMON_KIND", "%s", mon_alert_kind_names[a->kind]);

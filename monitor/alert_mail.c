@@ -220,7 +220,8 @@ compose(const struct mon_alert_sink *s, const struct mon_alert *const *a,
 		    a[0]->kind == MON_ALERT_FLAP_END;
 
 		evbuffer_add_printf(b, "\r\nSubject: %s %s/%s: %s\r\n",
-		    up ? "UPALERT" : "ALERT",
+		    up ? "UPALERT" : a[0]->kind == MON_ALERT_NOTICE ?
+		    "NOTICE" : "ALERT",
 		    a[0]->service[0] ? a[0]->service : "lvsmond",
 		    a[0]->kind == MON_ALERT_FLAP ||
 		    a[0]->kind == MON_ALERT_FLAP_END ? "flapping" :

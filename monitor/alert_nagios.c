@@ -17,8 +17,12 @@
  * HOST: the real's address (host_name overrides, for every alarm); for
  * quorum and packet-core alarms, director_name (default: this host's
  * name).  SERVICE: service_prefix + the lvsmon service ("web"), + " quorum"
- * for quorum alarms; "lvsmon backend" for the packet core.  CODE: 2
- * (CRITICAL) while failed, 1 (WARNING) when flapping, 0 (OK) on recovery.
+ * for quorum alarms; "lvsmon backend" for the packet core; "lvsmon
+ * director" for this director's failover role and "lvsmon peer ADDRESS"
+ * for a peer director (both on the director_name host).  CODE: 2
+ * (CRITICAL) while failed (director in fault, peer dead), 1 (WARNING)
+ * when flapping, 0 (OK) on recovery and for a role notice (became master
+ * or backup).
  *
  * The file is opened for each delivery (O_NONBLOCK): a FIFO that nobody
  * reads (Nagios stopped) fails with ENXIO and is retried later; a full one
@@ -175,13 +179,22 @@ result(struct result *r, const struct mon_alert_sink *s,
 	if (a->what == MON_ALERT_BACKEND)
 		snprintf(r->svc, sizeof(r->svc), "%slvsmon backend",
 		    c->service_prefix);
+	else if (a->what == MON_ALERT_DIRECTOR)
+		snprintf(r->svc, sizeof(r->svc), "%slvsmon director",
+		    c->service_prefix);
+	else if (a->what == MON_ALERT_PEER)
+		snprintf(r->svc, sizeof(r->svc), "%slvsmon peer %s",
+		    c->service_prefix, a->server);
 	else
 		snprintf(r->svc, sizeof(r->svc), "%s%s%s", c->service_prefix,
 		    a->service, a->what == MON_ALERT_QUORUM ? " quorum" : "");
 	put_field(r->svc, sizeof(r->svc), r->svc, 0);
 	put_field(r->out, sizeof(r->out), a->summary, 1);
-	r->code = a->kind == MON_ALERT_UP || a->kind == MON_ALERT_FLAP_END ?
-	    0 : a->kind == MON_ALERT_FLAP ? 1 : 2;
+	/* a role notice (master, backup) is OK: the director serves or
+	   stands by as it should */
+	r->code = a->kind == MON_ALERT_UP || a->kind == MON_ALERT_FLAP_END ||
+	    a->kind == MON_ALERT_NOTICE ? 0 : a->kind == MON_ALERT_FLAP ? 1 :
+	    2;
 }
 
 /* send_nsca splits on tabs and ends a result at ETB. */

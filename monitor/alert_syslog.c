@@ -144,7 +144,8 @@ priority(const struct mon_alert *a, int facility)
 {
 	int	sev;
 
-	if (a->kind == MON_ALERT_UP || a->kind == MON_ALERT_FLAP_END)
+	if (a->kind == MON_ALERT_UP || a->kind == MON_ALERT_FLAP_END ||
+	    a->kind == MON_ALERT_NOTICE)
 		sev = LOG_NOTICE;
 	else if (a->severity == MON_SEV_CRITICAL)
 		sev = LOG_CRIT;

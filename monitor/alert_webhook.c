@@ -9,12 +9,16 @@
  * mon_alert_json() makes it (fields only ever added).
  * format "alertmanager": Prometheus Alertmanager's v2 API (POST
  * /api/v2/alerts): one alert per alarm, labels alertname (LvsmonRealDown,
- * LvsmonRealFlapping, LvsmonQuorumLost, LvsmonBackendError), service,
- * server, severity, job="lvsmon"; annotations summary and description;
+ * LvsmonRealFlapping, LvsmonQuorumLost, LvsmonBackendError,
+ * LvsmonDirectorFault, LvsmonDirectorRole, LvsmonPeerDead), service,
+ * server (a peer's address for LvsmonPeerDead), role (director alarms),
+ * severity, job="lvsmon"; annotations summary and description;
  * startsAt = the first failed check; a recovery sends the same labels with
  * endsAt = now, which resolves it.  Alertmanager expires a firing alert
  * that is not re-sent within its resolve_timeout (5 min by default): set
- * alertevery below that for long failures.
+ * alertevery below that for long failures.  A role notice
+ * (LvsmonDirectorRole: became master or backup) is news, not a condition:
+ * it is sent firing with endsAt NOTICE_SECS later, so it ends by itself.
  *
  * A 2xx answer is a delivery; anything else, a refused or broken
  * connection, or no answer by the sink's timeout, is a failure (retried).
@@ -33,6 +37,8 @@
 
 #include "alert.h"
 #include "show.h"
+
+#define NOTICE_SECS	300	/* a role notice's life in Alertmanager */
 
 static const char *const formats[] = { "json", "alertmanager", NULL };
 enum { FMT_JSON = 0, FMT_AM };
@@ -157,6 +163,9 @@ am_alert(const struct mon_alert *a)
 		    json_object_new_string(a->server));
 	json_object_object_add(l, "severity", json_object_new_string(
 	    mon_alert_severity_names[a->severity]));
+	if (a->what == MON_ALERT_DIRECTOR)
+		json_object_object_add(l, "role",
+		    json_object_new_string(a->state));
 	json_object_object_add(n, "summary",
 	    json_object_new_string(a->summary));
 	json_object_object_add(n, "description",
@@ -167,6 +176,15 @@ am_alert(const struct mon_alert *a)
 	json_object_object_add(o, "startsAt", json_object_new_string(t));
 	if (resolved) {
 		mon_rfc3339(&a->time, t, sizeof(t));
+		json_object_object_add(o, "endsAt",
+		    json_object_new_string(t));
+	} else if (a->kind == MON_ALERT_NOTICE) {
+		/* news, not a condition: firing now (so it is sent), over
+		   by itself in NOTICE_SECS (so nothing stays open) */
+		struct timespec end = a->time;
+
+		end.tv_sec += NOTICE_SECS;
+		mon_rfc3339(&end, t, sizeof(t));
 		json_object_object_add(o, "endsAt",
 		    json_object_new_string(t));
 	}

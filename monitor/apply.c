@@ -916,3 +916,21 @@ mon_apply_exit(struct mon_model *m)
 		mon_info("lvsmond: backend %s: kernel table flushed (on_exit "
 		    "= \"flush\")", ap.ops->name);
 }
+
+int
+mon_apply_sync_daemon_state(void)
+{
+	struct dir_sync_daemon	d[2];
+	size_t			n = 0;
+	char			err[256] = "";
+	int			rc, bits = 0;
+
+	if (ap.ops == NULL || !(ap.ops->caps & DIR_CAP_SYNC_DAEMON) ||
+	    ap.ops->sync_daemon_read == NULL)
+		return 0;
+	if ((rc = ap.ops->sync_daemon_read(ap.b, d, &n, err, sizeof(err))) < 0)
+		return rc;
+	for (size_t i = 0; i < n && i < 2; i++)
+		bits |= d[i].role == DIR_SYNC_MASTER ? 1 : 2;
+	return bits;
+}

@@ -70,6 +70,10 @@ int	mon_apply_sync(void);
  */
 int	mon_apply_sync_daemon(int role, const char *ifname, uint32_t syncid,
 	    struct err *e);
+/* The sync daemons the kernel runs now (for lvsDaemonState): bit 1 a
+ * master, bit 2 a backup; 0 none, or a backend without them (nft);
+ * -errno when the read failed. */
+int	mon_apply_sync_daemon_state(void);
 
 /* The backend's name ("nft", "none"). */
 const char *mon_apply_backend(void);

@@ -84,9 +84,10 @@ struct mon_alert;
 int	snmp_alarm_send(const struct mon_alert *a);
 
 /*
- * Director failover role (lvsmonDirectorRole).  There is no failover yet
- * (issue 10): the role is standalone until snmp_role_changed() is called
- * from the role event it will emit.
+ * Director failover role (lvsmonDirectorRole's numbers).  mib/ reads the
+ * role from mon_ha_view() and takes MON_EV_ROLE from the bus itself
+ * (mib/mib.c, mib/failover.c); snmp_role_changed() records a change and
+ * queues lvsmonDirectorRoleChange for a caller outside the bus.
  */
 enum snmp_role {
 	SNMP_ROLE_STANDALONE = 1,

@@ -2,7 +2,10 @@
  * t/unit/mib_enums.c - LVS-MIB.txt's enumerations say what lvsmond's tables
  * say: the check reasons are chk_reasons[] (label = the code in lower case,
  * number = enum chk_reason), real states are mon_rs_state_names[] and admin
- * states mon_admin_names[] (number = enum value + 1), in both directions.
+ * states mon_admin_names[] (number = enum value + 1), in both directions;
+ * the alarm's subject and kind are mon_alert_what_names[] and the kinds of
+ * enum mon_alert_kind (+1); the director role's labels are the failover
+ * roles' names (mon_ha_role_names[], "off" shown as standalone).
  */
 #include <ctype.h>
 #include <setjmp.h>
@@ -14,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "monitor/alert.h"
+#include "monitor/ha.h"
 #include "monitor/probe.h"
 #include "monitor/resource.h"
 
@@ -154,6 +159,55 @@ admin_enum_matches_admin_states(void **state)
 	free(mib);
 }
 
+static void
+alarm_subject_and_kind_match_the_policy(void **state)
+{
+	char		*mib = read_mib();
+	struct item	 it[16];
+	size_t		 n = enum_of(mib, "lvsmonAlarmSubject", it, 16);
+
+	(void)state;
+	assert_int_equal(n, MON_ALERT_WHAT__COUNT);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(it[i].label, mon_alert_what_names[i]);
+		assert_int_equal(it[i].num, (long)i + 1);
+	}
+	/* kinds: the MIB spells flap_end flappingEnd, so numbers only,
+	   and the one the failover added by name */
+	n = enum_of(mib, "lvsmonAlarmKind", it, 16);
+	assert_int_equal(n, MON_ALERT__COUNT);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(it[i].num, (long)i + 1);
+	assert_string_equal(it[MON_ALERT_NOTICE].label, "notice");
+	free(mib);
+}
+
+static void
+director_role_labels_are_the_failover_roles(void **state)
+{
+	char		*mib = read_mib();
+	struct item	 it[16];
+	const char	*cols[] = { "lvsmonDirectorRole",
+			    "lvsmonDirectorPrevRole", "lvsmonPeerRole" };
+	/* MIB number -> the role it shows (INIT shows as backup) */
+	const int	 role[] = { 0, MON_HA_OFF, MON_HA_MASTER,
+			    MON_HA_BACKUP, MON_HA_FAULT };
+
+	(void)state;
+	for (size_t c = 0; c < 3; c++) {
+		size_t n = enum_of(mib, cols[c], it, 16);
+
+		assert_int_equal(n, c == 2 ? 5 : 4);
+		for (size_t i = 0; i < 4; i++) {
+			assert_int_equal(it[i].num, (long)i + 1);
+			assert_string_equal(it[i].label, i == 0 ?
+			    "standalone" : mon_ha_role_names[role[i + 1]]);
+		}
+	}
+	assert_string_equal(it[4].label, "unknown");
+	free(mib);
+}
+
 int
 main(void)
 {
@@ -161,6 +215,8 @@ main(void)
 		cmocka_unit_test(check_reason_enum_matches_chk_reasons),
 		cmocka_unit_test(real_state_enums_match_the_state_machine),
 		cmocka_unit_test(admin_enum_matches_admin_states),
+		cmocka_unit_test(alarm_subject_and_kind_match_the_policy),
+		cmocka_unit_test(director_role_labels_are_the_failover_roles),
 	};
 
 	return cmocka_run_group_tests_name("mib_enums", tests, NULL, NULL);
