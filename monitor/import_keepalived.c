@@ -808,7 +808,7 @@ alert_script(struct ka *k, const char *svc, const char *script,
 /* A real_server block. */
 static void
 map_real(struct ka *k, struct mon_imp_svc *svc, const struct ka_node *n,
-    struct ka_chk c, const char *vport, int *on_down_seen)
+    struct ka_chk c, const char *vport, int *on_down_seen, int udp)
 {
 	struct mon_imp_real	*rs;
 	long			 port = 0, l;
@@ -862,17 +862,11 @@ map_real(struct ka *k, struct mon_imp_svc *svc, const struct ka_node *n,
 		} else
 			unmapped(k, &rs->notes, s, NULL);
 	}
-	if (!have) {
-		/* keepalived keeps a real without a checker up for good;
-		   lvsmon checks every real */
-		note(&rs->notes, n, "%s: no checker in keepalived (always "
-		    "up): lvsmon checks it with tcp", key);
-		fprintf(rs->check.f, "type = \"tcp\"; interval = %g; "
-		    "timeout = %g; rise = 1; fall = %ld",
-		    c.has_delay_loop ? c.delay_loop : 60.0,
-		    c.has_timeout ? c.connect_timeout : 5.0,
-		    (c.has_retry ? c.retry : 1) + 1);
-	}
+	/* keepalived keeps a real without a checker up for good, and so
+	   does lvsmond a real without a check */
+	if (!have)
+		note(&rs->notes, n, "%s: no checker: always up, as in "
+		    "keepalived", key);
 }
 
 static const struct ka_node *
@@ -1055,7 +1049,8 @@ map_vs(struct ka *k, const struct ka_node *vs, const char *addr,
 	}
 	for (size_t i = 0; i < vs->nkids; i++)
 		if (is(&vs->kids[i], "real_server") && vs->kids[i].block)
-			map_real(k, svc, &vs->kids[i], c, port, &rs_inhibit);
+			map_real(k, svc, &vs->kids[i], c, port, &rs_inhibit,
+			    fwmark > 0 || strcmp(proto, "udp") == 0);
 		else if (is(&vs->kids[i], "real_server"))
 			unmapped(k, &svc->notes, &vs->kids[i], "no block");
 	/* FILE_CHECK's name to its path */

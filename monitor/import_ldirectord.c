@@ -300,7 +300,7 @@ make_check(struct ld *l, const struct ld_sect *s, FILE *f,
 	}
 	negotiate = strcmp(ct, "negotiate") == 0;
 	if (negotiate && strcmp(svc, "none") == 0)
-		ct = "connect", negotiate = 0;
+		ct = "on", negotiate = 0;
 	/* which timeout: ldirectord's rule, each falling back on the other */
 	if (negotiate)
 		v = getv(l, s, "negotiatetimeout") ?: getv(l, s,
@@ -345,10 +345,14 @@ make_check(struct ld *l, const struct ld_sect *s, FILE *f,
 		fprintf(f, "%s]; argv_style = \"ldirectord\"; ",
 		    n > 1 ? " " : "");
 	} else if (strcmp(ct, "on") == 0 || strcmp(ct, "off") == 0) {
+		/* no check: lvsmond keeps such a real up (on); off is
+		   made weight 0 by the caller */
 		kv = get(l, s, "checktype");
-		mon_imp_unmapped(l->m, t, l->file, kv->line, "checktype = %s "
-		    "(lvsmon checks every real: tcp instead)", ct);
-		fprintf(f, "type = \"tcp\"; ");
+		fprintf(t->f, "# %s:%d: checktype = %s: no check (%s)\n",
+		    l->file, kv != NULL ? kv->line : s->line, ct,
+		    strcmp(ct, "on") == 0 ? "always up" :
+		    "never activated: weight 0");
+		return;
 	} else if (!negotiate) {
 		kv = get(l, s, "checktype");
 		mon_imp_unmapped(l->m, t, l->file, kv->line, "checktype = %s "
@@ -697,6 +701,8 @@ map_virtual(struct ld *l, const struct ld_sect *s)
 			r = mon_imp_real_add(svc, ra, rp > 0 ? (int)rp : 0);
 			r->weight = weight < 0 || weight > 65535 ? 1 :
 			    (int)weight;
+			if (strcmp(getv(l, s, "checktype") ?: "", "off") == 0)
+				r->weight = 0;
 			if (j == 0 && arrow != NULL)
 				fprintf(r->notes.f, "# %s:%d: range %s\n",
 				    l->file, kv->line, w[0]);

@@ -178,8 +178,9 @@ has "$(svc 203.0.113.60:8443)" 'weight = 4;' \
 s=$(svc 2001:db8::60:80)
 has "$s" '{ address = "2001:db8:1::72"; port = 80; weight = 2; }' \
     "include: the IPv6 service of conf.d/20-checkless.conf is there"
-has "$s" 'check = { type = "tcp"; interval = 60; timeout = 5; rise = 1; fall = 2 };' \
-    "include: reals without a checker get a tcp check (keepalived's defaults)"
+has "$s" "# $K/conf.d/20-checkless.conf:7: [2001:db8:1::71]:80: no checker: always up, as in keepalived" \
+    "include: a real without a checker is always up, as in keepalived"
+unlike "$s" 'check = ' "include: ... it has no check in lvsmon either"
 has "$s" "# $K/conf.d/20-checkless.conf:12: not mapped: mystery_option 7" \
     "include: an unknown keyword in an included file names that file and line"
 has "$OUT" "# $K/include-main.conf:36: include missing.d/*.conf matched no file" \
@@ -189,6 +190,18 @@ has "$OUT" "#   priority 90    ($K/include-main.conf:24)" \
 has "$OUT" 'args = [ "DOWN" ]; services = [ "203.0.113.60:8443" ]; events = [ "real" ]; upalert = false;' \
     "include: notify_down of an included real"
 unmapped_ok include-main
+
+# the two files the IPVS guest runs with keepalived and lvsmond
+imp keepalived $K/lab-dr-fwmark.conf
+loads lab-dr-fwmark
+has "$(svc 203.0.113.10:80)" 'forward = "dr"; protocol = "tcp"; on_down = "weight0";' \
+    "lab-dr-fwmark: inhibit_on_failure keeps a failed real at weight 0"
+has "$(svc fwmark42)" 'fwmark = 42; scheduler = "sh"; forward = "dr"; persistence = 900; persistence_netmask = "255.255.255.0"; scheduler_flags = [ "sh-port", "sh-fallback" ];' \
+    "lab-dr-fwmark: fwmark sh with flags, DR, persistence"
+imp keepalived $K/lab-misc-udp.conf
+loads lab-misc-udp
+has "$(svc 203.0.113.10:8000)" 'command = "/bin/sh"; args = [ "-c", "exit 7" ]; argv_style = "keepalived_dynamic";' \
+    "lab-misc-udp: a quoted misc_path keeps its quoted words"
 
 # ---------------------------------------------------------- ldirectord
 
@@ -234,9 +247,11 @@ has "$(svc 203.0.113.73:1812)" 'type = "radius"; secret = "testing123"; user = "
 has "$(svc fwmark7)" 'fwmark = 7; scheduler = "sh"; persistence = 300;' \
     "services: a fwmark virtual"
 has "$(svc fwmark7)" 'type = "icmp";' "services: checktype ping is icmp"
-has "$(svc 203.0.113.74:8000)" "$L/services.cf:70: not mapped: checktype = on" \
-    "services: checktype on is not mapped (tcp instead)"
-has "$(svc 203.0.113.76:119)" "not mapped: service = nntp" \
+s=$(svc 203.0.113.74:8000)
+has "$OUT" "$L/services.cf:70: checktype = on: no check (always up)" \
+    "services: checktype on: reals without a check (always up)"
+unlike "$s" 'check = ' "services: ... no check block"
+has "$OUT" "not mapped: service = nntp" \
     "services: nntp has no check in lvsmon"
 has "$OUT" 'global = { on_exit = "keep"; };' "services: cleanstop=no"
 unmapped_ok services
