@@ -569,7 +569,7 @@ put_command(FILE *f, const char *line)
 /* One checker block of a real into rs->check (or weight_file). */
 static void
 map_checker(struct ka *k, struct mon_imp_real *rs, const struct ka_node *n,
-    struct ka_chk c, int *have)
+    struct ka_chk c, int *have, long defport)
 {
 	FILE		*f = rs->check.f;
 	struct mon_imp_text *t = &rs->notes;
@@ -674,6 +674,8 @@ map_checker(struct ka *k, struct mon_imp_real *rs, const struct ka_node *n,
 		timeout = misc_timeout > 0 ? misc_timeout :
 		    c.has_delay_loop ? c.delay_loop : 60;
 	fprintf(f, "type = \"%s\"; ", type);
+	if (port == 0)
+		port = defport;
 	if (port > 0)
 		fprintf(f, "port = %ld; ", port);
 	chk_common(f, &c, def_retry, def_dbr, dbr_loop, timeout);
@@ -808,10 +810,10 @@ alert_script(struct ka *k, const char *svc, const char *script,
 /* A real_server block. */
 static void
 map_real(struct ka *k, struct mon_imp_svc *svc, const struct ka_node *n,
-    struct ka_chk c, const char *vport, int *on_down_seen, int udp)
+    struct ka_chk c, const char *vport, int *on_down_seen, int udp, int nat)
 {
 	struct mon_imp_real	*rs;
-	long			 port = 0, l;
+	long			 port = 0, l, chkport = 0;
 	int			 have = 0;
 	char			 key[160];
 
@@ -826,6 +828,21 @@ map_real(struct ka *k, struct mon_imp_svc *svc, const struct ka_node *n,
 		if (*end != '\0' || port < 0 || port > 65535) {
 			unmapped(k, &svc->notes, n, "port not a number");
 			return;
+		}
+	}
+	/* keepalived gives a DR or TUN real the virtual port (none for a
+	   fwmark service), as the kernel forwards unchanged; its checks
+	   stay on the port written */
+	if (!nat && port > 0) {
+		long vp = vport != NULL ? strtol(vport, NULL, 10) : 0;
+
+		if (vp != port) {
+			fprintf(svc->notes.f, "# %s:%d: real_server %s %s: "
+			    "not NAT: the kernel gets port %ld (as keepalived "
+			    "does), the check port %ld\n", n->file, n->line,
+			    n->args[0], n->args[1], vp, port);
+			chkport = port;
+			port = vp;
 		}
 	}
 	rs = mon_imp_real_add(svc, n->args[0], (int)port);
@@ -858,7 +875,7 @@ map_real(struct ka *k, struct mon_imp_svc *svc, const struct ka_node *n,
 				*on_down_seen = 1;
 		} else if (s->block && (strstr(s->kw, "_CHECK") != NULL ||
 		    is(s, "HTTP_GET") || is(s, "SSL_GET"))) {
-			map_checker(k, rs, s, c, &have);
+			map_checker(k, rs, s, c, &have, chkport);
 		} else
 			unmapped(k, &rs->notes, s, NULL);
 	}
@@ -910,7 +927,7 @@ map_vs(struct ka *k, const struct ka_node *vs, const char *addr,
 	FILE			*f;
 	char			 name[64], flags[256] = "", sorry[160] = "";
 	char			 wbuf[512];
-	int			 inhibit = 0, rs_inhibit = 0;
+	int			 inhibit = 0, rs_inhibit = 0, nat = 1;
 	const char		*proto = "tcp", *ipfam = NULL;
 	long			 l;
 
@@ -957,6 +974,7 @@ map_vs(struct ka *k, const struct ka_node *vs, const char *addr,
 		} else if (is(s, "lvs_method") || is(s, "lb_kind")) {
 			const char *m = s->nargs ? s->args[0] : "";
 
+			nat = strcasecmp(m, "NAT") == 0;
 			if (strcasecmp(m, "NAT") == 0)
 				fprintf(f, "forward = \"nat\"; ");
 			else if (strcasecmp(m, "DR") == 0)
@@ -1050,7 +1068,7 @@ map_vs(struct ka *k, const struct ka_node *vs, const char *addr,
 	for (size_t i = 0; i < vs->nkids; i++)
 		if (is(&vs->kids[i], "real_server") && vs->kids[i].block)
 			map_real(k, svc, &vs->kids[i], c, port, &rs_inhibit,
-			    fwmark > 0 || strcmp(proto, "udp") == 0);
+			    fwmark > 0 || strcmp(proto, "udp") == 0, nat);
 		else if (is(&vs->kids[i], "real_server"))
 			unmapped(k, &svc->notes, &vs->kids[i], "no block");
 	/* FILE_CHECK's name to its path */

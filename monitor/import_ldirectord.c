@@ -277,7 +277,7 @@ default_service(long port)
 static void
 make_check(struct ld *l, const struct ld_sect *s, FILE *f,
     struct mon_imp_text *t, long vport, int udp, const char *req,
-    const char *recv)
+    const char *recv, long chkport)
 {
 	char		 b1[1024], b2[1024];
 	const char	*ct = getv(l, s, "checktype");
@@ -457,6 +457,8 @@ make_check(struct ld *l, const struct ld_sect *s, FILE *f,
 	}
 	if ((v = getv(l, s, "checkport")) != NULL)
 		fprintf(f, "port = %ld; ", strtol(v, NULL, 10));
+	else if (chkport > 0)
+		fprintf(f, "port = %ld; ", chkport);
 	fprintf(f, "interval = %g; timeout = %g; rise = 1; fall = %ld",
 	    interval, timeout, fall);
 }
@@ -630,7 +632,7 @@ map_virtual(struct ld *l, const struct ld_sect *s)
 	for (size_t i = 1; i < s->n; i++) {
 		const struct ld_kv	*kv = &s->kv[i];
 		char			 rb[1024], *w[8], ra[256], *arrow;
-		long			 rp, weight = 1;
+		long			 rp, weight = 1, chkport;
 		int			 n, count = 1;
 		uint32_t		 first = 0;
 		struct in_addr		 a4;
@@ -691,6 +693,19 @@ map_virtual(struct ld *l, const struct ld_sect *s)
 		}
 		if (n >= 3)
 			weight = strtol(w[2], NULL, 10);
+		/* ldirectord gives a gate or ipip real of an address
+		   service the virtual port (the kernel forwards unchanged);
+		   the check stays on the port written */
+		chkport = 0;
+		if (fwmark == 0 && n >= 2 && fwd_of(w[1]) != NULL &&
+		    strcmp(w[1], "masq") != 0 && rp > 0 && rp != port) {
+			fprintf(svc->notes.f, "# %s:%d: real = %s: not masq: "
+			    "the kernel gets port %ld (as ldirectord does), "
+			    "the check port %ld\n", l->file, kv->line,
+			    kv->val, port, rp);
+			chkport = rp;
+			rp = port;
+		}
 		for (int j = 0; j < count; j++) {
 			struct mon_imp_real *r;
 
@@ -708,7 +723,8 @@ map_virtual(struct ld *l, const struct ld_sect *s)
 				    l->file, kv->line, w[0]);
 			make_check(l, s, r->check.f, &r->notes,
 			    fwmark > 0 ? 0 : port, udp,
-			    n >= 5 ? w[3] : req, n >= 5 ? w[4] : recv);
+			    n >= 5 ? w[3] : req, n >= 5 ? w[4] : recv,
+			    chkport);
 			for (int x = n >= 5 ? 5 : 3; x < n; x++) {
 				if (w[x][0] == '<' && w[x][1] == 'u')
 					fprintf(r->keys.f, "upper_threshold = "

@@ -194,8 +194,15 @@ unmapped_ok include-main
 # the two files the IPVS guest runs with keepalived and lvsmond
 imp keepalived $K/lab-dr-fwmark.conf
 loads lab-dr-fwmark
-has "$(svc 203.0.113.10:80)" 'forward = "dr"; protocol = "tcp"; on_down = "weight0";' \
+s=$(svc 203.0.113.10:80)
+has "$s" 'forward = "dr"; protocol = "tcp"; on_down = "weight0";' \
     "lab-dr-fwmark: inhibit_on_failure keeps a failed real at weight 0"
+has "$s" '{ address = "198.51.100.11"; port = 80; weight = 5; }' \
+    "lab-dr-fwmark: a DR real gets the virtual port, as keepalived gives it"
+has "$s" 'check = { type = "tcp"; port = 8080;' \
+    "lab-dr-fwmark: ... while its check stays on the port written"
+has "$(svc fwmark42)" '{ address = "198.51.100.11"; weight = 2; }' \
+    "lab-dr-fwmark: a DR real of a fwmark service has no port"
 has "$(svc fwmark42)" 'fwmark = 42; scheduler = "sh"; forward = "dr"; persistence = 900; persistence_netmask = "255.255.255.0"; scheduler_flags = [ "sh-port", "sh-fallback" ];' \
     "lab-dr-fwmark: fwmark sh with flags, DR, persistence"
 imp keepalived $K/lab-misc-udp.conf
@@ -217,6 +224,10 @@ has "$s" 'path = "/alive.html"; expect_body = "I am alive";' \
     "web-multi: a real's own request and receive"
 s=$(svc 203.0.113.10:443)
 has "$s" 'on_down = "remove"; forward = "dr";' "web-multi: quiescent=no, gate"
+has "$s" '{ address = "198.51.100.12"; port = 443; weight = 1;' \
+    "web-multi: a gate real gets the virtual port, as ldirectord gives it"
+has "$s" 'port = 8443; interval = 5;' \
+    "web-multi: ... its check stays on the port written"
 has "$s" 'type = "https"; path = "/status"; method = "HEAD"; expect_status = "200-299"; interval = 5; timeout = 10;' \
     "web-multi: https, HEAD, negotiatetimeout"
 s=$(svc 203.0.113.11:22)
