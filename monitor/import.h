@@ -27,35 +27,37 @@ struct mon_imp_text {
 	FILE	*f;
 };
 
+/* Every struct below owns its texts; the arrays hold pointers because
+ * each text's stream points into its struct (it must not move). */
 struct mon_imp_real {
-	char			 addr[64];	/* as written */
-	int			 port;		/* 0: the service's */
-	int			 weight;	/* -1: lvsmon's default */
-	struct mon_imp_text	 keys;		/* more "key = value;" */
-	struct mon_imp_text	 check;		/* the check group's inside */
-	struct mon_imp_text	 notes;		/* "# ..." lines */
+	char		 addr[64];	/* as written */
+	int		 port;		/* 0: the service's */
+	int		 weight;	/* -1: lvsmon's default */
+	struct mon_imp_text keys;	/* more "key = value;" */
+	struct mon_imp_text check;	/* the check group's inside */
+	struct mon_imp_text notes;	/* "# ..." lines */
 };
 
 struct mon_imp_svc {
-	char			 name[64];
-	struct mon_imp_text	 keys;		/* address, port, ... */
-	struct mon_imp_text	 check;		/* "" = each real has its own */
-	struct mon_imp_text	 notes;
-	struct mon_imp_real	**reals;	/* each its own allocation: */
-	size_t			 nreals;		/* the streams point in */
+	char		 name[64];
+	struct mon_imp_text keys;	/* address, port, ... */
+	struct mon_imp_text check;	/* "": each real has its own */
+	struct mon_imp_text notes;
+	struct mon_imp_real **reals;
+	size_t		 nreals;
 };
 
 struct mon_imp {
-	const char		*what;		/* "keepalived", ... */
-	const char		*source;	/* the file, or "kernel" */
-	struct mon_imp_text	 head;		/* comments at the top */
-	struct mon_imp_text	 global;	/* global keys */
-	struct mon_imp_svc	**svcs;
-	size_t			 nsvcs;
-	struct mon_imp_text	 alerts;	/* alert groups, each "{...}" */
-	size_t			 nalerts;
-	struct mon_imp_text	 tail;		/* comments at the end */
-	unsigned		 unmapped;	/* "not mapped" comments */
+	const char	*what;		/* "keepalived", ... */
+	const char	*source;	/* the file, or "kernel" */
+	struct mon_imp_text head;	/* comments at the top */
+	struct mon_imp_text global;	/* global keys */
+	struct mon_imp_svc **svcs;
+	size_t		 nsvcs;
+	struct mon_imp_text alerts;	/* alert groups, each "{...}" */
+	size_t		 nalerts;
+	struct mon_imp_text tail;	/* comments at the end */
+	unsigned	 unmapped;	/* "not mapped" comments */
 };
 
 /* Text buffers. */
@@ -64,7 +66,8 @@ void	mon_imp_text_free(struct mon_imp_text *t);
 /* The text so far ("" if none); stays valid until the next write. */
 const char *mon_imp_text_str(struct mon_imp_text *t);
 
-void	mon_imp_init(struct mon_imp *m, const char *what, const char *source);
+void	mon_imp_init(struct mon_imp *m, const char *what,
+	    const char *source);
 void	mon_imp_free(struct mon_imp *m);
 /* A new service / real, zeroed, its texts open; NULL only without
  * memory (then lvsmonctl exits). */

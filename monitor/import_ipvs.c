@@ -49,7 +49,8 @@ mon_import_ipvs(struct mon_imp *m, struct err *e)
 	for (size_t i = 0; i < t.nsvcs; i++) {
 		const struct dir_service	*s = &t.svcs[i];
 		struct mon_imp_svc		*svc;
-		char				 a[INET6_ADDRSTRLEN], name[80];
+		char				 a[INET6_ADDRSTRLEN];
+		char				 name[80];
 		FILE				*f;
 		int				 nf = 0, udp;
 

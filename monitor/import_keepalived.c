@@ -566,6 +566,22 @@ put_command(FILE *f, const char *line)
 	fprintf(f, "%s]; ", n > 1 ? " " : "");
 }
 
+static const char *
+track_file_path(struct ka *k, const char *name)
+{
+	for (size_t i = 0; i < k->root.nkids; i++) {
+		const struct ka_node *g = &k->root.kids[i];
+
+		if (is(g, "track_file") && g->nargs == 1 &&
+		    strcmp(g->args[0], name) == 0)
+			for (size_t j = 0; j < g->nkids; j++)
+				if (is(&g->kids[j], "file") &&
+				    g->kids[j].nargs >= 1)
+					return g->kids[j].args[0];
+	}
+	return NULL;
+}
+
 /* One checker block of a real into rs->check (or weight_file). */
 static void
 map_checker(struct ka *k, struct mon_imp_real *rs, const struct ka_node *n,
@@ -589,9 +605,14 @@ map_checker(struct ka *k, struct mon_imp_real *rs, const struct ka_node *n,
 		for (size_t i = 0; i < n->nkids; i++) {
 			const struct ka_node *s = &n->kids[i];
 
-			if (is(s, "track_file") && s->nargs == 1) {
+			if (is(s, "track_file") && s->nargs == 1 &&
+			    track_file_path(k, s->args[0]) == NULL)
+				unmapped(k, t, s, "no track_file block of "
+				    "that name with a file");
+			else if (is(s, "track_file") && s->nargs == 1) {
 				fprintf(rs->keys.f, "weight_file = ");
-				mon_imp_quote(rs->keys.f, s->args[0]);
+				mon_imp_quote(rs->keys.f,
+				    track_file_path(k, s->args[0]));
 				fprintf(rs->keys.f, "; ");
 				note(t, s, "FILE_CHECK %s: lvsmon reads the "
 				    "file's number as the weight (0 = out), "
@@ -899,21 +920,6 @@ find_group(struct ka *k, const char *name)
 	return NULL;
 }
 
-static const char *
-track_file_path(struct ka *k, const char *name)
-{
-	for (size_t i = 0; i < k->root.nkids; i++) {
-		const struct ka_node *g = &k->root.kids[i];
-
-		if (is(g, "track_file") && g->nargs == 1 &&
-		    strcmp(g->args[0], name) == 0)
-			for (size_t j = 0; j < g->nkids; j++)
-				if (is(&g->kids[j], "file") &&
-				    g->kids[j].nargs >= 1)
-					return g->kids[j].args[0];
-	}
-	return NULL;
-}
 
 /*
  * One lvsmon service of a virtual_server: addr/port given (or fwmark > 0).
@@ -1071,33 +1077,6 @@ map_vs(struct ka *k, const struct ka_node *vs, const char *addr,
 			    fwmark > 0 || strcmp(proto, "udp") == 0, nat);
 		else if (is(&vs->kids[i], "real_server"))
 			unmapped(k, &svc->notes, &vs->kids[i], "no block");
-	/* FILE_CHECK's name to its path */
-	for (size_t i = 0; i < svc->nreals; i++) {
-		struct mon_imp_real	*r = svc->reals[i];
-		const char		*keys = mon_imp_text_str(&r->keys);
-		const char		*wf = strstr(keys, "weight_file = \"");
-
-		if (wf != NULL) {
-			char	 nm[256], *rest;
-			const char *q = wf + 15, *e = strchr(q, '"');
-			const char *path;
-			char	*nk;
-
-			snprintf(nm, sizeof(nm), "%.*s", (int)(e - q), q);
-			path = track_file_path(k, nm);
-			if (path == NULL)
-				continue;
-			rest = xstrdup(e + 1);
-			if (asprintf(&nk, "%.*sweight_file = \"%s\"%s",
-			    (int)(wf - keys), keys, path, rest) < 0)
-				exit(1);
-			free(rest);
-			mon_imp_text_free(&r->keys);
-			mon_imp_text_init(&r->keys);
-			fputs(nk, r->keys.f);
-			free(nk);
-		}
-	}
 	fprintf(f, "on_down = \"%s\";", inhibit ? "weight0" : "remove");
 	if (rs_inhibit && !inhibit)
 		fprintf(svc->notes.f, "# %s:%d: inhibit_on_failure on a "

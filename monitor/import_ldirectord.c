@@ -44,7 +44,7 @@ struct ld_kv {
 struct ld_sect {
 	struct ld_kv	*kv;
 	size_t		 n;
-	int		 line;		/* of "virtual =" (0: global) */
+	int		 line;		/* of "virtual =", 0: global */
 };
 
 struct ld {
@@ -787,7 +787,8 @@ map_global(struct ld *l)
 		char	 tb[1024], *w, *save = NULL;
 		int	 n = 0;
 
-		fprintf(f, "  # from emailalert and smtp\n  { type = \"mail\"; ");
+		fprintf(f, "  # from emailalert and smtp\n"
+		    "  { type = \"mail\"; ");
 		snprintf(b, sizeof(b), "%s:25", unquote(smtp, tb,
 		    sizeof(tb)));
 		quoted_key(f, "relay", strchr(smtp, ':') ? tb : b);

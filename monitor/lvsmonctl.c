@@ -28,9 +28,10 @@ usage(void)
 	    "  enable|disable|drain SERVICE SERVER\n"
 	    "  events [--json] [--since SEQ]       stream events (after SEQ)\n"
 	    "  reload                              re-read the config file\n"
-	    "  import keepalived|ldirectord FILE   print it as an lvsmond.conf\n"
-	    "  import ipvs                         the kernel's IPVS table as "
-	    "one\n"
+	    "  import keepalived|ldirectord FILE   print it as an "
+	    "lvsmond.conf\n"
+	    "  import ipvs                         the kernel's IPVS table "
+	    "as one\n"
 	    "SERVER is addr:port or [v6addr]:port.  SOCKET defaults to "
 	    "$LVSMON_SOCKET or %s.\n", DEFAULT_SOCKET);
 	exit(2);

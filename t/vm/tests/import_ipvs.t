@@ -18,11 +18,17 @@ CTL=$LVSMON_BUILD/lvsmonctl
 SRC=$(cd "$T/.." && pwd)
 
 P=$(lab_prefix)
-plan 8
+plan 10
 lab_up "$P" 2 || bail_out "cannot build the lab"
 D=$(lab_dir "$P")
 lab_rs_start "$P" 1 && lab_rs_start "$P" 2 || bail_out "rsd did not start"
 ipvsadm_() { lab_exec "$P" dir ipvsadm "$@"; }
+# lvsmond.conf of an import with the lab's global block in place of its own
+lab_conf()	# IMPORTED OUT
+{
+	{ lab_conf_global "$P" ipvs
+	  grep -v '^global = ' "$1"; } >"$2"
+}
 # The table as ipvsadm saves it, one line per entry, sorted.
 table() { ipvsadm_ -Sn | sort; }
 # ------------------------------------------------------- import ipvs
@@ -55,15 +61,23 @@ like "$imp" 'scheduler = "sh"; forward = "nat"; scheduler_flags = \[ "sh-port" \
 like "$imp" 'fwmark = 6; family = "ipv4"; scheduler = "sh"; forward = "dr"; persistence = 900; persistence_prefix = 24; scheduler_flags = \[ "sh-port" \];' \
     "import ipvs: a fwmark service with persistence, a netmask and flags"
 lab_conf "$D/ipvs.imported" "$D/ipvs.conf"
-lab_daemon_start "$P" "$D/ipvs.conf" ||
+lab_daemon_start "$P" "$D/ipvs.conf"
+ok $? "lvsmond starts on import ipvs's config" ||
     diag "$(tail -20 "$(lab_log "$P")")"
-is "$(table)" "$want" "lvsmond on import ipvs's config adopts the table as it is" ||
+is "$(table)" "$want" "lvsmond adopts the table as it is" ||
     diag "$(tail -20 "$(lab_log "$P")")"
-lab_wait_state "$P" 30 tcp-203.0.113.10:80 up 198.51.100.11:8080 \
-    198.51.100.12:8080
-lab_wait_state "$P" 30 fwmark5 up 198.51.100.12:8080
-lab_wait_state "$P" 30 fwmark6 up 198.51.100.11:0
-is "$(table)" "$want" "... and keeps it once its checks have found the reals up" ||
+_all_up() {
+	_lab_all_in_state "$P" tcp-203.0.113.10:80 up 198.51.100.11:8080 \
+	    198.51.100.12:8080 &&
+	_lab_all_in_state "$P" tcp-203.0.113.10:81 up 198.51.100.11:8080 &&
+	_lab_all_in_state "$P" udp-203.0.113.10:53 up 198.51.100.12:8080 &&
+	_lab_all_in_state "$P" fwmark5 up 198.51.100.12:8080 &&
+	_lab_all_in_state "$P" fwmark6 up 198.51.100.11:0
+}
+wait_until 30 _all_up
+ok $? "its checks (tcp, icmp for udp and fwmark) find every real up" ||
+    diag "$(lab_ctl "$P" show)"
+is "$(table)" "$want" "... and the table is still as it was" ||
     diag "$(lab_ctl "$P" show)" "$(tail -20 "$(lab_log "$P")")"
 lab_daemon_stop "$P"
 ipvsadm_ -C
