@@ -1155,6 +1155,12 @@ map_global_defs(struct ka *k, const struct ka_node *n)
 
 		if (is(s, "notification_email")) {
 			for (size_t j = 0; j < s->nkids; j++) {
+				/* lvsmon's mail sink wants user@domain */
+				if (strchr(s->kids[j].kw, '@') == NULL) {
+					unmapped(k, &k->m->head, &s->kids[j],
+					    "not an address user@domain");
+					continue;
+				}
 				k->mail_to = xrealloc(k->mail_to,
 				    k->nmail_to + 1, sizeof(char *));
 				k->mail_to[k->nmail_to++] =

@@ -267,6 +267,31 @@ has "$OUT" "not mapped: service = nntp" \
 has "$OUT" 'global = { on_exit = "keep"; };' "services: cleanstop=no"
 unmapped_ok services
 
+# ---------------------------------------------- the samples they ship
+# keepalived's and ldirectord's own example files (Debian installs them
+# with the packages): each imports and loads.
+n=0
+for f in /usr/share/doc/keepalived/samples/keepalived.conf.* \
+    /usr/share/doc/ldirectord/examples/ldirectord.cf; do
+	[ -f "$f" ] || continue
+	kind=keepalived
+	[ "${f##*/}" = ldirectord.cf ] && kind=ldirectord
+	if ! "$CTL" import $kind "$f" >"$D/sample.conf" 2>"$D/err"; then
+		ok 1 "sample $f imports"
+		diag "$(cat "$D/err")"
+		continue
+	fi
+	msg=$("$LVSMON_BUILD/lvsmond" -t -f "$D/sample.conf" 2>&1) ||
+	    { ok 1 "sample $f: lvsmond -t loads the import"; diag "$msg";
+	      continue; }
+	n=$((n + 1))
+done
+if [ $n -gt 0 ]; then
+	ok 0 "the $n example files shipped with keepalived and ldirectord import and load"
+else
+	skip 1 "no keepalived or ldirectord examples installed"
+fi
+
 # ---------------------------------------------------------- bad input
 
 out=$("$CTL" import keepalived "$D/nonexistent.conf" 2>&1)

@@ -18,15 +18,17 @@ CTL=$LVSMON_BUILD/lvsmonctl
 SRC=$(cd "$T/.." && pwd)
 
 P=$(lab_prefix)
-plan 10
+plan 11
 lab_up "$P" 2 || bail_out "cannot build the lab"
 D=$(lab_dir "$P")
 lab_rs_start "$P" 1 && lab_rs_start "$P" 2 || bail_out "rsd did not start"
 ipvsadm_() { lab_exec "$P" dir ipvsadm "$@"; }
 # lvsmond.conf of an import with the lab's global block in place of its own
+# (reconcile every second: it must find nothing to repair)
 lab_conf()	# IMPORTED OUT
 {
-	{ lab_conf_global "$P" ipvs
+	{ lab_conf_global "$P" ipvs |
+	      sed 's/^};$/  reconcile_interval = 1;\n};/'
 	  grep -v '^global = ' "$1"; } >"$2"
 }
 # The table as ipvsadm saves it, one line per entry, sorted.
@@ -79,5 +81,9 @@ ok $? "its checks (tcp, icmp for udp and fwmark) find every real up" ||
     diag "$(lab_ctl "$P" show)"
 is "$(table)" "$want" "... and the table is still as it was" ||
     diag "$(lab_ctl "$P" show)" "$(tail -20 "$(lab_log "$P")")"
+# three reconciles (1 s apart) at least: none may repair anything
+lab_wait_log "$P" 4 'reconcile: '
+ok $((!$?)) "the reconcile finds the adopted table as it should be (fwmark services too)" ||
+    diag "$(grep 'reconcile' "$(lab_log "$P")" | head -5)"
 lab_daemon_stop "$P"
 ipvsadm_ -C
