@@ -587,11 +587,8 @@ map_virtual(struct ld *l, const struct ld_sect *s)
 		    strcmp(k, "quiescent") == 0 ||
 		    strcmp(k, "fallback") == 0 ||
 		    strcmp(k, "servicename") == 0 ||
-		    strcmp(k, "secret") == 0 ||
-		    strcmp(k, "emailalert") == 0 ||
-		    strcmp(k, "emailalertfreq") == 0 ||
-		    strcmp(k, "emailalertstatus") == 0 ||
-		    ((strcmp(k, "login") == 0 || strcmp(k, "passwd") == 0) &&
+		    ((strcmp(k, "login") == 0 || strcmp(k, "passwd") == 0 ||
+		    strcmp(k, "secret") == 0) &&
 		    strcmp(getv(l, s, "service") ?: "", "radius") == 0))
 			;	/* below, or in the check */
 		else if (strcmp(k, "comment") == 0)
@@ -775,8 +772,7 @@ map_global(struct ld *l)
 		    strcmp(k, "checkinterval") == 0 ||
 		    strcmp(k, "failurecount") == 0 ||
 		    strcmp(k, "quiescent") == 0 ||
-		    strcmp(k, "fallback") == 0 ||
-		    strcmp(k, "emailalertstatus") == 0)
+		    strcmp(k, "fallback") == 0)
 			;	/* defaults of every virtual */
 		else
 			mon_imp_unmapped(l->m, &l->m->head, l->file, kv->line,
