@@ -2,6 +2,7 @@
  * monitor/import.c - lvsmonctl import: the dispatch and the writer of the
  * lvsmond.conf that an importer filled in (monitor/import.h).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -108,8 +109,12 @@ mon_imp_svc_add(struct mon_imp *m, const char *name)
 	m->svcs = grow(m->svcs, m->nsvcs + 1, sizeof(*m->svcs));
 	s = m->svcs[m->nsvcs++] = grow(NULL, 1, sizeof(*s));
 	memset(s, 0, sizeof(*s));
-	/* names must be unique: a second "web" becomes "web-2" */
+	/* lvsmonctl's words have no blanks ("Web Site" -> "Web-Site");
+	   names must be unique: a second "web" becomes "web-2" */
 	snprintf(base, sizeof(base), "%s", name);
+	for (char *p = base; *p != '\0'; p++)
+		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+			*p = '-';
 	snprintf(s->name, sizeof(s->name), "%s", base);
 	for (size_t i = 0; i + 1 < m->nsvcs; i++)
 		if (strcmp(m->svcs[i]->name, s->name) == 0) {

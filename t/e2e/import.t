@@ -286,6 +286,9 @@ for f in /usr/share/doc/keepalived/samples/keepalived.conf.* \
 	      continue; }
 	n=$((n + 1))
 done
+f=/usr/share/doc/ldirectord/examples/ldirectord.cf
+[ -f "$f" ] && has "$("$CTL" import ldirectord "$f")" 'name = "Web-Site";' \
+    "servicename=Web Site is the service Web-Site (lvsmonctl's words have no blanks)"
 if [ $n -gt 0 ]; then
 	ok 0 "the $n example files shipped with keepalived and ldirectord import and load"
 else
