@@ -99,7 +99,7 @@ DEB_PKGS = gcc make pkg-config libc6-dev libevent-dev libconfig-dev \
 	   redis-server redis-tools memcached postgresql openssl \
 	   monitoring-plugins-basic dnsmasq-base chrony freeradius \
 	   openssh-server \
-	   qemu-system-x86 busybox-static ipvsadm cpio xz-utils kmod \
+	   qemu-system-x86 busybox-static ipvsadm cpio xz-utils kmod keepalived \
 	   prometheus-alertmanager prometheus python3-aiosmtpd nsca nsca-client \
 	   perl curl python3 procps psmisc
 # The packages' own services (snmpd, chrony, freeradius, nsca, sshd...) are

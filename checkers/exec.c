@@ -10,6 +10,8 @@
  *   argv_style      "nagios"    "nagios": argv = command, args...
  *                               "ldirectord", "haproxy": argv = command,
  *                               args..., VIP, VPORT, RIP, RPORT
+ *                               "keepalived", "keepalived_dynamic": argv =
+ *                               command, args... (a MISC_CHECK's misc_path)
  *   warning_factor  0.5         nagios exit 1: weight x factor (0..1)
  *   max_output      4096        bytes of stdout kept (1..1 MiB)
  *
@@ -33,8 +35,10 @@
  *               here; the probe API has only ok/fail today, so UNKNOWN is
  *               a fail with its own reason until the monitor grows a third
  *               verdict (see README.md).
- * ldirectord and haproxy styles: 0 ok, anything else fail (CRITICAL), as
- * those tools do; a signal or the timeout is still UNKNOWN.
+ * ldirectord, haproxy and keepalived styles: 0 ok, anything else fail
+ * (CRITICAL), as those tools do; a signal or the timeout is still UNKNOWN.
+ * keepalived_dynamic (MISC_CHECK's misc_dynamic): 0 ok, 1 fail, 2..255 ok
+ * with weight_hint = code - 2.
  *
  * The detail is the plugin's first line of stdout (of stderr when stdout is
  * empty), perfdata after '|' included: "TCP OK - 0.001 second response time
@@ -64,9 +68,11 @@
 #define EXEC_DEFAULT_OUTPUT	4096
 #define EXEC_NENV		16
 
-enum { EXEC_NAGIOS = 0, EXEC_LDIRECTORD, EXEC_HAPROXY };
+enum { EXEC_NAGIOS = 0, EXEC_LDIRECTORD, EXEC_HAPROXY, EXEC_KEEPALIVED,
+	EXEC_KEEPALIVED_DYN };
 static const char *const exec_styles[] = {
-	"nagios", "ldirectord", "haproxy", NULL
+	"nagios", "ldirectord", "haproxy", "keepalived", "keepalived_dynamic",
+	NULL
 };
 
 /* Directive fields (owner: the monitor). */
@@ -337,6 +343,11 @@ exec_done(const struct chk_spawn_result *r, void *arg)
 	}
 	if (line[0] == '\0')
 		snprintf(line, sizeof(line), "exec: exit %d", r->exit_code);
+	if (cf->style == EXEC_KEEPALIVED_DYN && r->exit_code >= 2) {
+		probe_done(p, CHK_V_OK, r->exit_code - 2, CHK_R_OK, "%s",
+		    line);
+		return;
+	}
 	if (cf->style != EXEC_NAGIOS) {
 		if (r->exit_code == 0)
 			probe_done(p, CHK_V_OK, -1, CHK_R_OK, "%s", line);
@@ -397,7 +408,7 @@ exec_build(struct exec_run *run)
 		if ((run->argv[a++] = exec_expand(pv->args[i], p, &f)) ==
 		    NULL)
 			return -ENOMEM;
-	if (cf->style != EXEC_NAGIOS) {
+	if (cf->style == EXEC_LDIRECTORD || cf->style == EXEC_HAPROXY) {
 		/* ldirectord's checkcommand and HAProxy's external-check
 		   both end with: VIP VPORT RIP RPORT (ldirectord appends
 		   them to the command line, options and all) */

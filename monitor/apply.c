@@ -665,9 +665,12 @@ nomem:
 static struct dir_service *
 kidx_svc(const struct kidx *k, const struct mon_service *s)
 {
+	/* a fwmark service is its mark (cmp_svc): without it here no
+	   kernel fwmark service was ever found, so adoption missed it and
+	   each reconcile "restored" it */
 	struct dir_service	 key = { .family = s->family,
 				    .proto = s->proto, .addr = s->addr,
-				    .port = s->port };
+				    .port = s->port, .fwmark = s->fwmark };
 	const struct dir_service *kp = &key;
 	struct dir_service	**f;
 

@@ -13,6 +13,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "import.h"
+
 #define DEFAULT_SOCKET	"/run/lvsmon/lvsmond.sock"
 #define MAX_LINE	4096
 
@@ -29,6 +31,10 @@ usage(void)
 	    "  role [--json]                       failover role and peers\n"
 	    "  failover                            a master hands over to a "
 	    "peer\n"
+	    "  import keepalived|ldirectord FILE   print it as an "
+	    "lvsmond.conf\n"
+	    "  import ipvs                         the kernel's IPVS table "
+	    "as one\n"
 	    "SERVER is addr:port or [v6addr]:port.  SOCKET defaults to "
 	    "$LVSMON_SOCKET or %s.\n", DEFAULT_SOCKET);
 	exit(2);
@@ -51,6 +57,9 @@ main(int argc, char **argv)
 		}
 	if (optind == argc)
 		usage();
+	/* import reads files and the kernel, not the daemon */
+	if (strcmp(argv[optind], "import") == 0)
+		return mon_import_main(argc - optind, argv + optind);
 	if (path == NULL || *path == '\0')
 		path = DEFAULT_SOCKET;
 	for (int i = optind; i < argc; i++) {

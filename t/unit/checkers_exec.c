@@ -309,6 +309,46 @@ ldirectord_style_appends_vip_vport_rip_rport_nonzero_is_down(void **state)
 	assert_string_equal(c->res.msg, "exec: exit 1");
 }
 
+/* keepalived's MISC_CHECK: argv as written, 0 up, else down; with
+   misc_dynamic 1 is down and 2..255 up at weight code - 2. */
+static void
+keepalived_styles_judge_as_misc_check_does(void **state)
+{
+	struct ctx	*c = *state;
+	struct err	 e = { "" };
+	struct probe	*p;
+	static const struct { const char *style, *code; int verdict, hint;
+	    const char *msg; } cases[] = {
+		{ "keepalived", "0", CHK_V_OK, -1, "exec: exit 0" },
+		{ "keepalived", "1", CHK_V_FAIL, -1, "exec: exit 1" },
+		{ "keepalived", "7", CHK_V_FAIL, -1, "exec: exit 7" },
+		{ "keepalived_dynamic", "0", CHK_V_OK, -1, "exec: exit 0" },
+		{ "keepalived_dynamic", "1", CHK_V_FAIL, -1, "exec: exit 1" },
+		{ "keepalived_dynamic", "7", CHK_V_OK, 5, "exec: exit 7" },
+		{ "keepalived_dynamic", "2", CHK_V_OK, 0, "exec: exit 2" },
+	};
+	char		 buf[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (c->loaded)
+			mon_model_free(&c->m);
+		snprintf(buf, sizeof(buf),
+		    "{ name = \"app\"; address = \"203.0.113.30\"; "
+		    "port = 80;\n  check = { type = \"exec\"; "
+		    "command = \"/bin/sh\"; argv_style = \"%s\";\n"
+		    "    args = [\"-c\", \"exit %s\"]; };\n"
+		    "  real_servers = ( { address = \"198.51.100.11\"; "
+		    "weight = 20; } ); }", cases[i].style, cases[i].code);
+		assert_int_equal(load(c, buf, &e), 0);
+		p = probe_of(c, "app", "198.51.100.11:80");
+		run(c, p);
+		assert_int_equal(c->res.verdict, cases[i].verdict);
+		assert_int_equal(c->res.weight_hint, cases[i].hint);
+		/* nothing appended: sh -c "exit N" exits N */
+		assert_string_equal(c->res.msg, cases[i].msg);
+	}
+}
+
 static void
 haproxy_style_sets_its_environment(void **state)
 {
@@ -470,6 +510,7 @@ main(void)
 		T(unknown_and_odd_codes_are_unknown),
 		T(a_hung_plugin_is_killed_before_the_deadline),
 		T(ldirectord_style_appends_vip_vport_rip_rport_nonzero_is_down),
+		T(keepalived_styles_judge_as_misc_check_does),
 		T(haproxy_style_sets_its_environment),
 		T(args_are_inherited_from_the_services_check),
 		T(a_missing_program_is_unknown),
