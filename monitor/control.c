@@ -20,6 +20,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
+#include "announce.h"
 #include "apply.h"
 #include "control.h"
 #include "event.h"
@@ -258,6 +259,37 @@ cmd_reload(struct client *c, int argc, char **argv, struct evbuffer *out,
 	return 0;
 }
 
+static int
+director_drain(int drain, struct evbuffer *out, struct err *e)
+{
+	int	rc;
+
+	if ((rc = mon_announce_drain(drain, e)) < 0)
+		return rc;
+	evbuffer_add_printf(out, "ok\n");
+	return 0;
+}
+
+static int
+cmd_drain_director(struct client *c, int argc, char **argv,
+    struct evbuffer *out, struct err *e)
+{
+	(void)c;
+	(void)argc;
+	(void)argv;
+	return director_drain(1, out, e);
+}
+
+static int
+cmd_undrain_director(struct client *c, int argc, char **argv,
+    struct evbuffer *out, struct err *e)
+{
+	(void)c;
+	(void)argc;
+	(void)argv;
+	return director_drain(0, out, e);
+}
+
 static const struct ctl_command ctl_commands[] = {
 	{ "show",	0, 1, cmd_show,    "show [--json]" },
 	{ "set",	4, 4, cmd_set,     "set weight SERVICE SERVER WEIGHT" },
@@ -266,6 +298,9 @@ static const struct ctl_command ctl_commands[] = {
 	{ "drain",	2, 2, cmd_drain,   "drain SERVICE SERVER" },
 	{ "events",	0, 3, cmd_events,  "events [--json] [--since SEQ]" },
 	{ "reload",	0, 0, cmd_reload,  "reload" },
+	{ "drain-director", 0, 0, cmd_drain_director, "drain-director" },
+	{ "undrain-director", 0, 0, cmd_undrain_director,
+	  "undrain-director" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 

@@ -94,6 +94,7 @@ mon_model_dir_table(const struct mon_model *m, struct dir_table *t)
 		d->persist = s->persist;
 		d->persist_plen = s->persist_plen;
 		d->flags = s->dir_flags;
+		d->hash_seed = s->hash_seed;
 		if ((d->reals = calloc(s->nreals + s->nleaving,
 		    sizeof(*d->reals))) == NULL) {
 			dir_table_free(t);
