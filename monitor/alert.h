@@ -76,6 +76,8 @@ enum mon_alert_what {
 	MON_ALERT_REAL = 0,	/* a real server's health */
 	MON_ALERT_QUORUM,	/* a service lost every serving real */
 	MON_ALERT_BACKEND,	/* the packet core failed */
+	MON_ALERT_ROUTE,	/* a service's VIP route was withdrawn
+				   (announce.h; MON_EV_ROUTE) */
 	MON_ALERT_WHAT__COUNT
 };
 

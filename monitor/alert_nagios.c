@@ -177,7 +177,8 @@ result(struct result *r, const struct mon_alert_sink *s,
 		    c->service_prefix);
 	else
 		snprintf(r->svc, sizeof(r->svc), "%s%s%s", c->service_prefix,
-		    a->service, a->what == MON_ALERT_QUORUM ? " quorum" : "");
+		    a->service, a->what == MON_ALERT_QUORUM ? " quorum" :
+		    a->what == MON_ALERT_ROUTE ? " route" : "");
 	put_field(r->svc, sizeof(r->svc), r->svc, 0);
 	put_field(r->out, sizeof(r->out), a->summary, 1);
 	r->code = a->kind == MON_ALERT_UP || a->kind == MON_ALERT_FLAP_END ?

@@ -128,6 +128,7 @@ static struct {
 	struct vip		*vips;
 	size_t			 nvips, cap;
 	int			 drained;
+	uint64_t		 changes;	/* routes set or deleted */
 	int			 exiting;
 	uint32_t		 table;		/* as opened: a reload does
 						   not move the routes */
@@ -181,6 +182,12 @@ mon_announce_state(const struct mon_service *svc)
 	return v != NULL && v->have;
 }
 
+uint64_t
+mon_announce_changes(void)
+{
+	return an.changes;
+}
+
 int
 mon_announce_drained(void)
 {
@@ -228,6 +235,7 @@ route_to(struct vip *v, int want, const char *why)
 	}
 	v->have = want;
 	v->adopted = 0;
+	an.changes++;
 	emit(v, why);
 	return 0;
 }

@@ -27,6 +27,7 @@
 #ifndef MON_ANNOUNCE_H
 #define MON_ANNOUNCE_H
 
+#include <stdint.h>
 #include <libconfig.h>
 
 #include "err.h"
@@ -52,6 +53,8 @@ void	mon_announce_close(void);
 /* drain-director (1) / undrain-director (0): 0 or -errno with e. */
 int	mon_announce_drain(int drained, struct err *e);
 int	mon_announce_drained(void);
+/* Routes installed or withdrawn since start (metrics). */
+uint64_t mon_announce_changes(void);
 
 /*
  * A service's route: -1 it does not announce (or no global.announce),
