@@ -4,7 +4,9 @@
 # service's quorum, and each change reaches every place an operator looks:
 # lvsmonctl events (--json too), show --json, /metrics, an alert script
 # (mon's calling convention) and SNMP (lvsmonServiceAnnounced in the
-# service table, lvsmonServiceRouteChange to snmptrapd).  The BGP side is
+# service table, lvsmonServiceRouteChange to snmptrapd).  A route deleted
+# by hand comes back with the reconcile; a reload that drops announce
+# withdraws it.  The BGP side is
 # t/e2e/ecmp_bgp.t.
 T=$(cd "$(dirname "$0")/.." && pwd)
 . "$T/lib.sh"
@@ -18,7 +20,7 @@ R1=198.51.100.11:8080 R2=198.51.100.12:8080
 ROUTE_CHANGE=$SNMP_LVS.100.0.5		# lvsmonServiceRouteChange
 SE=$SNMP_LVS.100.2.1			# lvsmonServiceEntry
 
-plan 20
+plan 25
 lab_up "$P" 2 || bail_out "could not build the lab"
 lab_rs_start "$P" 1 && lab_rs_start "$P" 2 || bail_out "rsd did not start"
 snmp_up || bail_out "the private snmpd and snmptrapd did not start"
@@ -27,6 +29,7 @@ CONF=$D/lvsmond.conf MAIL=$D/alerts.mail
 : >"$MAIL"
 { snmp_conf_global "$P" | awk '/^};/ && !d {
     print "  announce = { table = 100; protocol = 250; };"
+    print "  reconcile_interval = 1;"
     print "  metrics = \"127.0.0.1:9580\";"; d = 1 } 1'
 cat <<EOF
 services = (
@@ -113,3 +116,19 @@ ok $? "snmptrapd gets lvsmonServiceRouteChange with announced(1)"
 wait_until 10 grep -q "^Subject: UPALERT web/route: " "$MAIL"
 ok $? "the alert script gets an UPALERT for web/route"
 like "$(lab_ctl "$P" show)" "route announced" "lvsmonctl show: route announced"
+
+# deleted by hand: the reconcile (reconcile_interval = 1) puts it back
+ip -n "$P-dir" route del 203.0.113.10/32 table 100
+lab_wait_log "$P" 10 "route 203.0.113.10 table 100: gone from the kernel"
+ok $? "the daemon notices the route deleted by hand (log)"
+wait_until 10 eval '[ -n "$(table100)" ]'
+is "$(table100)" "203.0.113.10 dev lo proto 250 scope link " \
+    "and puts it back"
+
+# a reload without announce = true withdraws it
+sed -i 's/ announce = true;//' "$CONF"
+like "$(lab_ctl "$P" reload)" "^reloaded" "reload without announce = true"
+wait_until 10 eval '[ -z "$(table100)" ]'
+is "$(table100)" "" "the route is withdrawn"
+lab_wait_log "$P" 5 "withdrawn: no service announces it any more"
+ok $? "the log says why: no service announces it any more"
