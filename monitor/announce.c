@@ -128,6 +128,8 @@ static struct {
 	struct vip		*vips;
 	size_t			 nvips, cap;
 	int			 drained;
+	const char		*why_up;	/* why a route comes back,
+						   if not quorum */
 	uint64_t		 changes;	/* routes set or deleted */
 	int			 exiting;
 	uint32_t		 table;		/* as opened: a reload does
@@ -296,7 +298,8 @@ reconcile(void)
 			snprintf(why, sizeof(why), "service %s: quorum lost",
 			    v->why);
 		} else
-			snprintf(why, sizeof(why), "quorum held");
+			snprintf(why, sizeof(why), "%s", an.why_up != NULL ?
+			    an.why_up : "quorum held");
 		route_to(v, want, why);
 	}
 	/* forget what is neither configured nor in the kernel */
@@ -464,6 +467,8 @@ mon_announce_drain(int drained, struct err *e)
 	mon_info("lvsmond: director %s by lvsmonctl", drained ? "drained: "
 	    "withdrawing every announced VIP" : "undrained: announcing "
 	    "the VIPs that have quorum");
+	an.why_up = "director undrained (undrain-director)";
 	reconcile();
+	an.why_up = NULL;
 	return 0;
 }

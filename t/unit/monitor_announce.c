@@ -119,6 +119,11 @@ static const struct {
 	{ "hash_seed needs sh",
 	  "global = { backend = \"none\"; };\n" SVC("hash_seed = 1;"),
 	  { "service web: hash_seed: is for scheduler sh", "not wrr", NULL } },
+	{ "hash_seed on ipvs",
+	  "global = { backend = \"ipvs\"; };\n"
+	  SVC("scheduler = \"sh\"; hash_seed = 5;"),
+	  { "service web: hash_seed: needs backend nft", "use scheduler mh",
+	    NULL } },
 	{ "hash_seed 0",
 	  "global = { backend = \"none\"; };\n"
 	  SVC("scheduler = \"sh\"; hash_seed = 0;"),
