@@ -103,7 +103,7 @@ tool()
 		cc -std=c11 -D_GNU_SOURCE -I"$SRC" -o "$TMP/$name" \
 		    "$SRC/t/tools/dirctl.c" "$SRC"/director/*.c \
 		    $(pkg-config --cflags --libs libnftnl libmnl \
-		    libnl-genl-3.0) >&2 || return 1
+		    libnl-genl-3.0 libnl-route-3.0) >&2 || return 1
 	else
 		cc -std=c11 -D_GNU_SOURCE -O2 -o "$TMP/$name" \
 		    "$SRC/t/tools/$name.c" >&2 || return 1

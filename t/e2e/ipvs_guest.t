@@ -38,7 +38,8 @@ cc -std=c11 -D_GNU_SOURCE -O2 -o "$TOOLS/tally" "$SRC/t/tools/tally.c" &&
 cc -std=c11 -D_GNU_SOURCE -O2 -o "$TOOLS/rsd" "$SRC/t/tools/rsd.c" &&
 cc -std=c11 -D_GNU_SOURCE -O2 -I"$SRC" -o "$TOOLS/dirctl" \
     "$SRC/t/tools/dirctl.c" "$SRC"/director/*.c \
-    $(pkg-config --cflags --libs libnftnl libmnl libnl-genl-3.0) ||
+    $(pkg-config --cflags --libs libnftnl libmnl libnl-genl-3.0 \
+    libnl-route-3.0) ||
     { echo "Bail out!  cannot compile the guest's tools"; exit 255; }
 export LVSMON_VM_TOOLS=$TOOLS
 
