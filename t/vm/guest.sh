@@ -5,7 +5,7 @@
 #   t/vm/guest.sh [TEST.t ...]      default: t/vm/tests/*.t
 #
 # Each test runs with bash, bounded by LVSMON_VM_TEST_TIMEOUT seconds
-# (default 150).  Its results are renumbered into one stream and named
+# (default 240).  Its results are renumbered into one stream and named
 # after the file ("ok 7 - director_traffic: ipvs: ..."); "1..0 # SKIP"
 # becomes one skipped test; a test that bails out, dies, times out or runs
 # a different number of tests than it planned adds a "not ok".  Its stderr
@@ -17,7 +17,7 @@
 # build costs 0.8 s per dirctl run and 3x per tally request under TCG);
 # lvsmond, lvsmonctl and the rest stay LVSMON_BUILD's.
 cd "$(dirname "$0")/../.." || exit 1
-TMO=${LVSMON_VM_TEST_TIMEOUT:-150}
+TMO=${LVSMON_VM_TEST_TIMEOUT:-240}
 [ $# -gt 0 ] || set -- t/vm/tests/*.t
 N=0
 FAILED=0

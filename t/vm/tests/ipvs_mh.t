@@ -27,6 +27,9 @@ for i in 1 2 3; do
 	    bail_out "rsd $i did not start"
 done
 for d in a b; do
+	# IPVS takes packets in LOCAL_IN: the VIP must be local (the nft
+	# backend DNATs before routing and needs no address)
+	ip -n "$P$d-dir" addr add "$ECMP_VIP/32" dev lo
 	ecmp_conf "$P" "$d" 'scheduler = "mh"; scheduler_flags = [ "mh-port" ];' |
 	    sed 's/backend = "nft";/backend = "ipvs";/' \
 	    >"$(lab_dir "$P$d")/lvsmond.conf"
