@@ -190,6 +190,12 @@ mon_announce_changes(void)
 	return an.changes;
 }
 
+void
+mon_announce_restore_drained(void)
+{
+	an.drained = 1;
+}
+
 int
 mon_announce_drained(void)
 {

@@ -19,10 +19,13 @@
  * not flap them; drain-director first to take a director out), "flush"
  * withdraws them before the packet core is flushed.
  *
+ * drain-director is kept in the state file ("director drained"): a
+ * restart of a drained director stays drained.
+ *
  * The routes are repaired on every reconcile (global.reconcile_interval)
  * and a failed change is retried a second later.  Owner of its state:
- * announce.c (one per daemon); nothing here is kept across a restart
- * but the routes themselves.
+ * announce.c (one per daemon); what lasts a restart: the routes
+ * themselves and the drained flag (state file).
  */
 #ifndef MON_ANNOUNCE_H
 #define MON_ANNOUNCE_H
@@ -53,6 +56,8 @@ void	mon_announce_close(void);
 /* drain-director (1) / undrain-director (0): 0 or -errno with e. */
 int	mon_announce_drain(int drained, struct err *e);
 int	mon_announce_drained(void);
+/* state.c at start, before open: the state file says drained. */
+void	mon_announce_restore_drained(void);
 /* Routes installed or withdrawn since start (metrics). */
 uint64_t mon_announce_changes(void);
 

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "reload.h"
 #include "show.h"
+#include "state.h"
 
 #define CTL_MAX_LINE	4096
 #define CTL_MAX_ARGS	8
@@ -266,6 +267,7 @@ director_drain(int drain, struct evbuffer *out, struct err *e)
 
 	if ((rc = mon_announce_drain(drain, e)) < 0)
 		return rc;
+	mon_state_dirty(ctl.m);		/* it lasts a restart */
 	evbuffer_add_printf(out, "ok\n");
 	return 0;
 }

@@ -289,7 +289,8 @@ mon_show_text(struct evbuffer *out, const struct mon_model *m)
 			    s->reals[j].state == MON_RS_FALLING;
 		int				 an = mon_announce_state(s);
 
-		if (i == 0 && mon_announce_drained())
+		if (i == 0 && m->global.announce_table != 0 &&
+		    mon_announce_drained())
 			evbuffer_add_printf(out, "director drained "
 			    "(drain-director): VIP routes withdrawn\n\n");
 		evbuffer_add_printf(out, "%sservice %s  %s  %s %s  "

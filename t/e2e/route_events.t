@@ -20,7 +20,7 @@ R1=198.51.100.11:8080 R2=198.51.100.12:8080
 ROUTE_CHANGE=$SNMP_LVS.100.0.5		# lvsmonServiceRouteChange
 SE=$SNMP_LVS.100.2.1			# lvsmonServiceEntry
 
-plan 25
+plan 30
 lab_up "$P" 2 || bail_out "could not build the lab"
 lab_rs_start "$P" 1 && lab_rs_start "$P" 2 || bail_out "rsd did not start"
 snmp_up || bail_out "the private snmpd and snmptrapd did not start"
@@ -124,6 +124,19 @@ ok $? "the daemon notices the route deleted by hand (log)"
 wait_until 10 eval '[ -n "$(table100)" ]'
 is "$(table100)" "203.0.113.10 dev lo proto 250 scope link " \
     "and puts it back"
+
+# drain-director lasts a restart (state file)
+is "$(lab_ctl "$P" drain-director)" ok "drain-director"
+wait_until 10 eval '[ -z "$(table100)" ]'
+is "$(table100)" "" "drained: the route is withdrawn"
+lab_daemon_stop "$P"
+lab_daemon_start "$P" "$CONF" || bail_out "lvsmond did not restart"
+like "$(lab_ctl "$P" show)" "director drained" \
+    "after a restart the director is still drained (state file)"
+lab_wait_state "$P" 10 web up "$R1"
+is "$(table100)" "" "and the route stays withdrawn once rs1 is up again"
+is "$(lab_ctl "$P" undrain-director)" ok "undrain-director"
+wait_until 10 eval '[ -n "$(table100)" ]'
 
 # a reload without announce = true withdraws it
 sed -i 's/ announce = true;//' "$CONF"
