@@ -128,6 +128,7 @@ static struct {
 	struct vip		*vips;
 	size_t			 nvips, cap;
 	int			 drained;
+	size_t			 nadopted;	/* routes adopted, undecided */
 	const char		*why_up;	/* why a route comes back,
 						   if not quorum */
 	uint64_t		 changes;	/* routes set or deleted */
@@ -308,6 +309,9 @@ reconcile(void)
 			    an.why_up : "quorum held");
 		route_to(v, want, why);
 	}
+	an.nadopted = 0;
+	for (size_t i = 0; i < an.nvips; i++)
+		an.nadopted += an.vips[i].adopted != 0;
 	/* forget what is neither configured nor in the kernel */
 	for (size_t i = k = 0; i < an.nvips; i++)
 		if (an.vips[i].mark || an.vips[i].have)
@@ -328,8 +332,11 @@ static void
 on_event(const struct mon_event *ev, void *arg)
 {
 	(void)arg;
+	/* a first verdict that changes no state (a real that stays down)
+	   still decides an adopted route: checks count while one waits */
 	if (ev->type == MON_EV_QUORUM || ev->type == MON_EV_RELOAD ||
-	    ev->type == MON_EV_STATE)
+	    ev->type == MON_EV_STATE ||
+	    (ev->type == MON_EV_CHECK && an.nadopted > 0))
 		event_active(an.ev_run, EV_TIMEOUT, 0);
 }
 
@@ -411,7 +418,8 @@ mon_announce_open(struct mon_model *m, struct event_base *base,
 	an.ev_retry = evtimer_new(base, on_run, NULL);
 	an.ev_tick = event_new(base, -1, EV_PERSIST, on_tick, NULL);
 	if (an.ev_run == NULL || an.ev_retry == NULL || an.ev_tick == NULL ||
-	    mon_event_subscribe(on_event, NULL) < 0) {
+	    mon_event_subscribe_mask(on_event, NULL, MON_EVENT_MASK_DEFAULT |
+	    MON_EVENT_MASK(MON_EV_CHECK)) < 0) {
 		mon_announce_close();
 		return err_set(e, -ENOMEM, "out of memory");
 	}

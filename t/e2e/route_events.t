@@ -20,7 +20,7 @@ R1=198.51.100.11:8080 R2=198.51.100.12:8080
 ROUTE_CHANGE=$SNMP_LVS.100.0.5		# lvsmonServiceRouteChange
 SE=$SNMP_LVS.100.2.1			# lvsmonServiceEntry
 
-plan 30
+plan 32
 lab_up "$P" 2 || bail_out "could not build the lab"
 lab_rs_start "$P" 1 && lab_rs_start "$P" 2 || bail_out "rsd did not start"
 snmp_up || bail_out "the private snmpd and snmptrapd did not start"
@@ -136,6 +136,21 @@ like "$(lab_ctl "$P" show)" "director drained" \
 lab_wait_state "$P" 10 web up "$R1"
 is "$(table100)" "" "and the route stays withdrawn once rs1 is up again"
 is "$(lab_ctl "$P" undrain-director)" ok "undrain-director"
+wait_until 10 eval '[ -n "$(table100)" ]'
+
+# a restart adopts the route; with every real down meanwhile, the first
+# verdicts withdraw it (the reals are adopted as up from the kernel's
+# weights and fall at their first check; reconcile off, so no tick helps)
+sed -i 's/reconcile_interval = 1;/reconcile_interval = 0;/' "$CONF"
+lab_daemon_stop "$P"
+lab_rs_stop "$P" 1
+lab_daemon_start "$P" "$CONF" || bail_out "lvsmond did not restart"
+lab_wait_log "$P" 10 "route 203.0.113.10 table 100: adopted"
+ok $? "the restart adopts the route"
+wait_until 10 eval '[ -z "$(table100)" ]'
+is "$(table100)" "" \
+    "every real down: the first verdicts withdraw the adopted route"
+lab_rs_start "$P" 1 || bail_out "rsd 1 did not restart"
 wait_until 10 eval '[ -n "$(table100)" ]'
 
 # a reload without announce = true withdraws it
