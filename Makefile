@@ -101,7 +101,7 @@ DEB_PKGS = gcc make pkg-config libc6-dev libevent-dev libconfig-dev \
 	   openssh-server \
 	   qemu-system-x86 busybox-static ipvsadm cpio xz-utils kmod keepalived \
 	   prometheus-alertmanager prometheus python3-aiosmtpd nsca nsca-client \
-	   perl curl python3 procps psmisc
+	   perl curl python3 procps psmisc bird2
 # The packages' own services (snmpd, chrony, freeradius, nsca, sshd...) are
 # not started by the install: the tests start private instances, and a
 # system chronyd must not appear on a machine because its tests ran.

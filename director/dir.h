@@ -96,6 +96,11 @@ struct dir_service {
 	uint32_t		 persist;
 	uint8_t			 persist_plen;
 	uint32_t		 flags;		/* DIR_SVC_* */
+	/* sh on nft: the jhash seed; 0 = the backend's own (0x4c564d53 ^
+	 * id).  Directors with the same seed and the same reals map a
+	 * client to the same real (reals are ordered by address, not by
+	 * id).  IPVS's sh and mh hash with fixed keys: no seed. */
+	uint32_t		 hash_seed;
 };
 
 /* A whole table.  Whoever filled it frees it with dir_table_free(). */

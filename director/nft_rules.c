@@ -456,7 +456,7 @@ nft_rules_svc(struct nft_batch *b, const struct dir_service *s, uint32_t rrmod)
 		nft_e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12,
 		    v6 ? 16 : 4, NFT_REG_2);
 		nft_e_jhash(r, NFT_REG_2, v6 ? 16 : 4, SLOT_SPACE,
-		    SH_SEED ^ s->id, NFT_REG_1);
+		    s->hash_seed ? s->hash_seed : SH_SEED ^ s->id, NFT_REG_1);
 		nft_e_hton32(r, NFT_REG_1);
 		break;
 	default:
@@ -493,6 +493,37 @@ nft_cmp_real_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+static int
+cmp_real_addr(const void *a, const void *b, void *arg)
+{
+	const struct dir_real	*r = arg;
+	const struct dir_real	*x = &r[*(const size_t *)a];
+	const struct dir_real	*y = &r[*(const size_t *)b];
+	int			 c;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if ((c = memcmp(&x->addr, &y->addr, x->family == AF_INET ? 4 :
+	    16)) != 0)
+		return c;
+	return (x->port > y->port) - (x->port < y->port);
+}
+
+/* s's reals by family, address, port: indexes into s->reals. */
+static size_t *
+by_addr(const struct dir_service *s)
+{
+	size_t	*ord = malloc((s->nreals + 1) * sizeof(*ord));
+
+	if (ord == NULL)
+		return NULL;
+	for (size_t i = 0; i < s->nreals; i++)
+		ord[i] = i;
+	if (s->nreals > 1)
+		qsort_r(ord, s->nreals, sizeof(*ord), cmp_real_addr, s->reals);
+	return ord;
+}
+
 /*
  * Fill sched_<id> for s (caller flushed it).  Returns the rr modulus to
  * use in the rule (1 when no real has weight), or -ENOMEM.
@@ -524,17 +555,30 @@ nft_fill_sched(struct nft_batch *b, const struct dir_service *s)
 			    MARK_TAG | s->reals[slots[i]].id));
 	} else if (nft_slots_apportion(w, n, SLOT_SPACE, slots) == 0) {
 		uint32_t lo = 0;
+		size_t *ord = by_addr(s);
 
-		for (i = 0; i < n; i++) {
-			uint32_t m = MARK_TAG | s->reals[i].id;
-			uint32_t k = htonl(lo);
+		if (ord == NULL) {
+			nft_elems_end(&e);
+			free(w);
+			free(slots);
+			b->nomem = 1;
+			return -ENOMEM;
+		}
+		/* slot ranges in address order: the map does not depend on
+		   the ids, which a director's history chose (sh across
+		   directors, director/README.md) */
+		for (size_t k0 = 0; k0 < n; k0++) {
+			uint32_t m, k = htonl(lo);
 
+			i = ord[k0];
+			m = MARK_TAG | s->reals[i].id;
 			if (slots[i] == 0)
 				continue;
 			nft_elems_add(&e, nft_elem(&k, 4, &m, 4));
 			lo += slots[i];
 			nft_elems_add(&e, nft_elem_end(htonl(lo)));
 		}
+		free(ord);
 	}
 	nft_elems_end(&e);
 	free(w);

@@ -238,7 +238,7 @@ mib_lvsmon_register(struct err *e)
 	}
 	o[MIB_LVS_LEN + 1] = 2;
 	if ((rc = mib_table_register(&svc_table, o, MIB_LVS_LEN + 2,
-	    table_handler, 0, ASN_UNSIGNED, 1, 2, 22, e)) < 0)
+	    table_handler, 0, ASN_UNSIGNED, 1, 2, 23, e)) < 0)
 		goto fail;
 	o[MIB_LVS_LEN + 1] = 3;
 	if ((rc = mib_table_register(&real_table, o, MIB_LVS_LEN + 2,

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "monitor/alert.h"
+#include "monitor/announce.h"
 #include "monitor/apply.h"
 #include "monitor/ha.h"
 #include "monitor/log.h"
@@ -126,6 +127,8 @@ mib_svc_value(const struct mib_svc *ms, unsigned col,
 	case 20: mib_set_int(vb, ASN_GAUGE, ms->rate.inbps); break;
 	case 21: mib_set_int(vb, ASN_GAUGE, ms->rate.outbps); break;
 	case 22: mib_set_str(vb, s->key); break;
+	case 23: mib_set_int(vb, ASN_INTEGER, mon_announce_state(s) < 0 ? 3 :
+	    mon_announce_state(s) > 0 ? 1 : 2); break;
 	default: return -1;
 	}
 	return 0;
@@ -444,6 +447,10 @@ static const struct obj quorum_change[] = {
 	{ 2, 10 }, { 2, 9 },
 };
 static const struct obj role_change[] = { { 1, 4 }, { 1, 3 } };
+static const struct obj route_change[] = {
+	{ 2, 2 }, { 2, 3 }, { 2, 4 }, { 2, 5 }, { 2, 6 }, { 2, 23 },
+	{ 2, 11 },
+};
 
 netsnmp_variable_list *
 mib_notification(const struct mon_event *ev)
@@ -481,6 +488,10 @@ mib_notification(const struct mon_event *ev)
 	case MON_EV_QUORUM:
 		return build(2, quorum_change, sizeof(quorum_change) /
 		    sizeof(quorum_change[0]), mib_svc_row(ev->svc), NULL);
+	case MON_EV_ROUTE:
+		/* the model already holds the new route state */
+		return build(5, route_change, sizeof(route_change) /
+		    sizeof(route_change[0]), mib_svc_row(ev->svc), NULL);
 	default:
 		return NULL;
 	}
@@ -623,7 +634,8 @@ on_event(const struct mon_event *ev, void *arg)
 	if (mon_alerts_has(mib.m->alerts, "snmp"))
 		return;
 	if ((ev->type == MON_EV_STATE && ev->rs != NULL) ||
-	    (ev->type == MON_EV_QUORUM && ev->svc != NULL)) {
+	    (ev->type == MON_EV_QUORUM && ev->svc != NULL) ||
+	    (ev->type == MON_EV_ROUTE && ev->svc != NULL)) {
 		if ((vars = mib_notification(ev)) != NULL)
 			snmp_notify_enqueue(vars);
 	}

@@ -53,6 +53,7 @@ const char *const mon_alert_what_names[MON_ALERT_WHAT__COUNT] = {
 	[MON_ALERT_BACKEND]	= "backend",
 	[MON_ALERT_DIRECTOR]	= "director",
 	[MON_ALERT_PEER]	= "peer",
+	[MON_ALERT_ROUTE]	= "route",
 };
 
 const char *const mon_alert_severity_names[MON_SEV__COUNT + 1] = {
@@ -82,9 +83,9 @@ const struct mon_alert_sink_type *const mon_alert_types[] = {
 
 /* The `events` filter: subjects plus flapping. */
 enum { EVF_REAL = 1, EVF_QUORUM = 2, EVF_BACKEND = 4, EVF_FLAPPING = 8,
-       EVF_DIRECTOR = 16, EVF_PEER = 32, EVF_ALL = 63 };
+       EVF_DIRECTOR = 16, EVF_PEER = 32, EVF_ROUTE = 64, EVF_ALL = 127 };
 static const char *const evf_names[] = { "real", "quorum", "backend",
-    "flapping", "director", "peer", NULL };
+    "flapping", "director", "peer", "route", NULL };
 
 /* ---- periods ---------------------------------------------------------- */
 
@@ -937,6 +938,8 @@ static const char *const alert_names[MON_ALERT_WHAT__COUNT][2] = {
 	[MON_ALERT_DIRECTOR]	= { "LvsmonDirectorFault",
 				    "LvsmonDirectorFault" },
 	[MON_ALERT_PEER]	= { "LvsmonPeerDead", "LvsmonPeerDead" },
+	[MON_ALERT_ROUTE]	= { "LvsmonRouteWithdrawn",
+				    "LvsmonRouteWithdrawn" },
 };
 
 static const char *
@@ -951,8 +954,9 @@ severity(const struct subj *s, enum mon_alert_kind kind)
 {
 	if (kind == MON_ALERT_NOTICE)
 		return MON_SEV_INFO;
-	return s->what == MON_ALERT_REAL || s->what == MON_ALERT_PEER ?
-	    MON_SEV_WARNING : MON_SEV_CRITICAL;
+	/* a withdrawn route: the other directors serve on */
+	return s->what == MON_ALERT_REAL || s->what == MON_ALERT_PEER ||
+	    s->what == MON_ALERT_ROUTE ? MON_SEV_WARNING : MON_SEV_CRITICAL;
 }
 
 static const struct mon_real *
@@ -976,6 +980,8 @@ subj_svc(const struct subj *s)
 		return rs->svc;
 	if (s->what == MON_ALERT_QUORUM)
 		return &al.m->svcs[s->idx - al.nreals];
+	if (s->what == MON_ALERT_ROUTE)
+		return &al.m->svcs[s->idx - al.nreals - al.m->nsvcs];
 	return NULL;
 }
 
@@ -1025,6 +1031,10 @@ summarize(struct mon_alert *a)
 		else
 			snprintf(a->summary, sizeof(a->summary), "peer %s "
 			    "%s%s%s", a->server, a->state, sep, a->msg);
+		break;
+	case MON_ALERT_ROUTE:
+		snprintf(a->summary, sizeof(a->summary), "%s route %s%s%s",
+		    a->service, a->state, sep, a->msg);
 		break;
 	default:
 		snprintf(a->summary, sizeof(a->summary), "packet core %s%s%s",
@@ -1093,7 +1103,8 @@ build(struct subj *s, enum mon_alert_kind kind, uint64_t seq)
 		snprintf(a->check, sizeof(a->check), "%s",
 		    mon_alert_what_names[s->what]);
 		snprintf(a->state, sizeof(a->state), "%s", s->what ==
-		    MON_ALERT_QUORUM ? (up ? "ok" : "lost") :
+		    MON_ALERT_QUORUM ? (up ? "ok" : "lost") : s->what ==
+		    MON_ALERT_ROUTE ? (up ? "announced" : "withdrawn") :
 		    (up ? "ok" : "failed"));
 		snprintf(a->msg, sizeof(a->msg), "%s", s->msg);
 	}
@@ -1110,7 +1121,7 @@ wanted(const struct subj *s, enum mon_alert_kind kind)
 		[MON_ALERT_REAL] = EVF_REAL, [MON_ALERT_QUORUM] = EVF_QUORUM,
 		[MON_ALERT_BACKEND] = EVF_BACKEND,
 		[MON_ALERT_DIRECTOR] = EVF_DIRECTOR,
-		[MON_ALERT_PEER] = EVF_PEER,
+		[MON_ALERT_PEER] = EVF_PEER, [MON_ALERT_ROUTE] = EVF_ROUTE,
 	};
 	unsigned		 bit = bits[s->what];
 
@@ -1405,8 +1416,19 @@ on_event(const struct mon_event *ev, void *arg)
 			} else
 				recover(s, ev->seq);
 			break;
+		case MON_EV_ROUTE:
+			s = &k->subj[al.nreals + al.m->nsvcs + (size_t)(
+			    ev->svc - al.m->svcs)];
+			snprintf(s->msg, sizeof(s->msg), "%s", ev->msg);
+			if (ev->new == 0) {
+				s->failed = 1;
+				clock_gettime(CLOCK_REALTIME, &s->since);
+				fire(s, ev->seq);
+			} else if (s->failed)
+				recover(s, ev->seq);
+			break;
 		case MON_EV_BACKEND:
-			s = &k->subj[al.nreals + al.m->nsvcs];
+			s = &k->subj[al.nreals + 2 * al.m->nsvcs];
 			snprintf(s->msg, sizeof(s->msg), "%s", ev->msg);
 			if (ev->error != 0) {
 				if (!s->failed)
@@ -1442,7 +1464,8 @@ subj_init(struct sink *k, struct subj *s, size_t idx, struct err *e)
 	s->sink = k;
 	s->idx = idx;
 	s->what = idx < al.nreals ? MON_ALERT_REAL : idx < al.nreals +
-	    al.m->nsvcs ? MON_ALERT_QUORUM : MON_ALERT_BACKEND;
+	    al.m->nsvcs ? MON_ALERT_QUORUM : idx < al.nreals +
+	    2 * al.m->nsvcs ? MON_ALERT_ROUTE : MON_ALERT_BACKEND;
 	s->pol = k->sc->pol;
 	rs = subj_real(s);
 	svc = subj_svc(s);
@@ -1549,7 +1572,8 @@ sink_open(struct sink *k, struct sink_conf *sc, size_t i, struct err *e)
 		    sc->type->name, i + 1);
 	k->pub.name = k->namebuf;
 	k->qcap = (size_t)sc->queue;
-	k->nsubj = al.nreals + al.m->nsvcs + 1;
+	/* reals, quorum per service, route per service, packet core */
+	k->nsubj = al.nreals + 2 * al.m->nsvcs + 1;
 	if ((k->q = calloc(k->qcap, sizeof(*k->q))) == NULL ||
 	    (k->batch = calloc(sc->type->batch_max, sizeof(*k->batch))) ==
 	    NULL ||
@@ -1613,6 +1637,7 @@ mon_alert_open(struct mon_model *m, struct event_base *base, struct err *e)
 	    MON_EVENT_MASK(MON_EV_CHECK) | MON_EVENT_MASK(MON_EV_STATE) |
 	    MON_EVENT_MASK(MON_EV_QUORUM) | MON_EVENT_MASK(MON_EV_BACKEND) |
 	    MON_EVENT_MASK(MON_EV_ROLE) | MON_EVENT_MASK(MON_EV_PEER) |
+	    MON_EVENT_MASK(MON_EV_ROUTE) |
 	    MON_EVENT_MASK(MON_EV_RELOAD))) < 0) {
 		err_set(e, rc, "out of memory");
 		goto fail;
@@ -1774,12 +1799,16 @@ sink_carry(struct sink *k, struct sink *o, const struct mon_model *old,
 				    1]);
 		}
 	free(by_id);
-	/* quorum subjects by service id, then the packet core */
+	/* quorum and route subjects by service id, then the packet core */
 	for (size_t i = 0; o->subj != NULL && i < al.m->nsvcs; i++)
 		for (size_t j = 0; j < old->nsvcs; j++)
 			if (old->svcs[j].id == al.m->svcs[i].id) {
 				subj_carry(&k->subj[al.nreals + i],
-				    &o->subj[o->nsubj - 1 - old->nsvcs + j]);
+				    &o->subj[o->nsubj - 1 - 2 * old->nsvcs +
+				    j]);
+				subj_carry(&k->subj[al.nreals + al.m->nsvcs +
+				    i], &o->subj[o->nsubj - 1 - old->nsvcs +
+				    j]);
 				break;
 			}
 	if (o->subj != NULL)

@@ -90,6 +90,8 @@ enum mon_alert_what {
 	MON_ALERT_DIRECTOR,	/* this director's failover role: fault is
 				   a failure, master/backup a notice */
 	MON_ALERT_PEER,		/* a peer director went silent */
+	MON_ALERT_ROUTE,	/* a service's VIP route was withdrawn
+				   (announce.h; MON_EV_ROUTE) */
 	MON_ALERT_WHAT__COUNT
 };
 

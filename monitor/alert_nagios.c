@@ -187,7 +187,8 @@ result(struct result *r, const struct mon_alert_sink *s,
 		    c->service_prefix, a->server);
 	else
 		snprintf(r->svc, sizeof(r->svc), "%s%s%s", c->service_prefix,
-		    a->service, a->what == MON_ALERT_QUORUM ? " quorum" : "");
+		    a->service, a->what == MON_ALERT_QUORUM ? " quorum" :
+		    a->what == MON_ALERT_ROUTE ? " route" : "");
 	put_field(r->svc, sizeof(r->svc), r->svc, 0);
 	put_field(r->out, sizeof(r->out), a->summary, 1);
 	/* a role notice (master, backup) is OK: the director serves or

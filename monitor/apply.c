@@ -270,7 +270,8 @@ same_shape(struct dir_table *a, struct dir_table *b)
 		    strcmp(x->sched, y->sched) != 0 ||
 		    x->persist != y->persist ||
 		    x->persist_plen != y->persist_plen ||
-		    x->flags != y->flags || x->nreals != y->nreals)
+		    x->flags != y->flags || x->nreals != y->nreals ||
+		    x->hash_seed != y->hash_seed)
 			return 0;
 		qsort(x->reals, x->nreals, sizeof(*x->reals), by_real_id);
 		qsort(y->reals, y->nreals, sizeof(*y->reals), by_real_id);

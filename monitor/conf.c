@@ -18,6 +18,7 @@
 
 #include "alert.h"
 #include "ha_int.h"
+#include "announce.h"
 #include "log.h"
 #include "model.h"
 
@@ -117,6 +118,7 @@ static const struct mon_directive global_directives[] = {
 	{ .key = "max_concurrent_checks", .type = MON_D_INT,
 	  .offset = offsetof(struct mon_global, max_checks),
 	  .min = 0, .max = 10000000, .ndef = 0 },
+	{ .key = "announce", .type = MON_D_OTHER },	/* announce.c */
 	{ .key = NULL }
 };
 
@@ -157,6 +159,8 @@ struct conf_service {
 	int			 persist_prefix;	/* -1: not given */
 	char			*persist_netmask;
 	int			 one_packet;
+	int			 announce;
+	int			 hash_seed;
 };
 
 static const struct mon_directive service_directives[] = {
@@ -218,6 +222,11 @@ static const struct mon_directive service_directives[] = {
 	{ .key = "on_down", .type = MON_D_ENUM, .enums = mon_on_down_names,
 	  .offset = offsetof(struct conf_service, on_down),
 	  .ndef = MON_ON_DOWN_WEIGHT0 },
+	{ .key = "hash_seed", .type = MON_D_INT,
+	  .offset = offsetof(struct conf_service, hash_seed),
+	  .min = 1, .max = 2147483647, .ndef = 0 },
+	{ .key = "announce", .type = MON_D_BOOL,
+	  .offset = offsetof(struct conf_service, announce), .ndef = 0 },
 	MON_ALERT_OVERRIDE_KEYS,
 	{ .key = NULL }
 };
@@ -886,6 +895,16 @@ load_service(struct mon_model *m, struct mon_service *svc,
 	    (rc = service_persist(svc, &cs, sset, where, e)) < 0 ||
 	    (rc = service_flags(svc, &cs, sset, where, e)) < 0)
 		goto out;
+	svc->announce = cs.announce;
+	svc->hash_seed = (uint32_t)cs.hash_seed;
+	if (cs.hash_seed != 0 && strcmp(svc->sched, "sh") != 0) {
+		rc = mon_conf_err(e, config_setting_get_member(sset,
+		    "hash_seed"), where, "hash_seed", "is for scheduler sh "
+		    "(the nft backend's source hash), not %s", svc->sched);
+		goto out;
+	}
+	if ((rc = mon_announce_conf_service(m, svc, sset, where, e)) < 0)
+		goto out;
 
 	{
 		struct mon_service *o;
@@ -1050,6 +1069,9 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 		    (uint32_t)ci.tcp, (uint32_t)ci.tcp_fin, (uint32_t)ci.udp };
 		m->global.ipvs_line = (int)config_setting_source_line(ipvs);
 	}
+
+	if ((rc = mon_announce_conf_global(m, g, e)) < 0)
+		goto fail;
 
 	svcs = config_setting_get_member(root, "services");
 	if (svcs != NULL && !config_setting_is_list(svcs)) {

@@ -20,6 +20,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
+#include "announce.h"
 #include "apply.h"
 #include "control.h"
 #include "event.h"
@@ -28,6 +29,7 @@
 #include "log.h"
 #include "reload.h"
 #include "show.h"
+#include "state.h"
 
 #define CTL_MAX_LINE	4096
 #define CTL_MAX_ARGS	8
@@ -297,6 +299,38 @@ cmd_failover(struct client *c, int argc, char **argv, struct evbuffer *out,
 	return 0;
 }
 
+static int
+director_drain(int drain, struct evbuffer *out, struct err *e)
+{
+	int	rc;
+
+	if ((rc = mon_announce_drain(drain, e)) < 0)
+		return rc;
+	mon_state_dirty(ctl.m);		/* it lasts a restart */
+	evbuffer_add_printf(out, "ok\n");
+	return 0;
+}
+
+static int
+cmd_drain_director(struct client *c, int argc, char **argv,
+    struct evbuffer *out, struct err *e)
+{
+	(void)c;
+	(void)argc;
+	(void)argv;
+	return director_drain(1, out, e);
+}
+
+static int
+cmd_undrain_director(struct client *c, int argc, char **argv,
+    struct evbuffer *out, struct err *e)
+{
+	(void)c;
+	(void)argc;
+	(void)argv;
+	return director_drain(0, out, e);
+}
+
 static const struct ctl_command ctl_commands[] = {
 	{ "show",	0, 1, cmd_show,    "show [--json]" },
 	{ "set",	4, 4, cmd_set,     "set weight SERVICE SERVER WEIGHT" },
@@ -307,6 +341,9 @@ static const struct ctl_command ctl_commands[] = {
 	{ "reload",	0, 0, cmd_reload,  "reload" },
 	{ "role",	0, 1, cmd_role,    "role [--json]" },
 	{ "failover",	0, 0, cmd_failover, "failover" },
+	{ "drain-director", 0, 0, cmd_drain_director, "drain-director" },
+	{ "undrain-director", 0, 0, cmd_undrain_director,
+	  "undrain-director" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 

@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "alert.h"
+#include "announce.h"
 #include "checkers/spawn.h"
 #include "apply.h"
 #include "caps.h"
@@ -164,6 +165,7 @@ main(int argc, char **argv)
 	   core: its first sync then has their weights already */
 	if (mon_ws_watch_open(&m, base, &e) < 0 ||
 	    mon_apply_open(&m, base, &e) < 0 ||
+	    mon_announce_open(&m, base, &e) < 0 ||
 	    mon_alert_open(&m, base, &e) < 0 ||
 	    mon_control_open(&m, base, m.global.control_socket, &e) < 0 ||
 	    mon_sched_start(&m, base) < 0) {
@@ -193,6 +195,7 @@ main(int argc, char **argv)
 	    mon_model_nreals(&m));
 	mon_notify_ready(&m);
 	event_base_dispatch(base);
+	mon_announce_exit(&m);	/* withdrawn before a flush */
 	mon_apply_exit(&m);
 	rc = 0;
 out:
@@ -205,6 +208,7 @@ out:
 	mon_state_defer_close();
 	snmp_subagent_close();
 	mon_alert_close();
+	mon_announce_close();
 	mon_apply_close();
 	mon_slowstart_close(&m);
 	mon_notify_close();

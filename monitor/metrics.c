@@ -25,6 +25,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "announce.h"
 #include "alert.h"
 #include "apply.h"
 #include "event.h"
@@ -189,6 +190,31 @@ per_svc(struct evbuffer *out, const struct mon_model *m, const char *name,
 	for (size_t i = 0; i < m->nsvcs; i++)
 		sample_u64(out, name, &m->svcs[i], NULL, NULL, NULL,
 		    get(&m->svcs[i]));
+}
+
+/* Route health injection (announce.h): only where it is configured. */
+static void
+announced(struct evbuffer *out, const struct mon_model *m)
+{
+	const char	*name = "lvsmon_service_announced";
+
+	if (m->global.announce_table == 0)
+		return;
+	family(out, name, "gauge", "1 while the service's VIP route is in "
+	    "the announce table (the routing daemon announces it), 0 while "
+	    "it is withdrawn; services with announce = true only.");
+	for (size_t i = 0; i < m->nsvcs; i++)
+		if (mon_announce_state(&m->svcs[i]) >= 0)
+			sample_u64(out, name, &m->svcs[i], NULL, NULL, NULL,
+			    (uint64_t)mon_announce_state(&m->svcs[i]));
+	family(out, "lvsmon_director_drained", "gauge", "1 while lvsmonctl "
+	    "drain-director holds every VIP route withdrawn.");
+	evbuffer_add_printf(out, "lvsmon_director_drained %d\n",
+	    mon_announce_drained());
+	family(out, "lvsmon_route_changes_total", "counter", "VIP routes "
+	    "installed or withdrawn since start.");
+	evbuffer_add_printf(out, "lvsmon_route_changes_total %" PRIu64 "\n",
+	    mon_announce_changes());
 }
 
 static uint64_t g_quorum(const struct mon_service *s)
@@ -551,6 +577,7 @@ mon_metrics_format(struct evbuffer *out, struct mon_model *m)
 	per_svc(out, m, "lvsmon_service_connections_total", "counter",
 	    "Connections the kernel scheduled to the service's real "
 	    "servers.", g_conns);
+	announced(out, m);
 	reals(out, m);
 	kernel(out, m);
 	checks(out, m);

@@ -96,6 +96,7 @@ mon_model_dir_table(const struct mon_model *m, struct dir_table *t)
 		d->persist = s->persist;
 		d->persist_plen = s->persist_plen;
 		d->flags = s->dir_flags;
+		d->hash_seed = s->hash_seed;
 		if ((d->reals = calloc(s->nreals + s->nleaving,
 		    sizeof(*d->reals))) == NULL) {
 			dir_table_free(t);
@@ -191,6 +192,13 @@ mon_model_check_backend(const struct mon_model *m, const char *backend,
 			    m->file ? m->file : "config", s->line, where,
 			    s->sched, backend, list);
 		}
+		/* IPVS's sh and mh hash with fixed keys: nothing to seed */
+		if (s->hash_seed != 0 && strcmp(backend, "ipvs") == 0)
+			return err_set(e, -EOPNOTSUPP, "%s:%d: %s: hash_seed: "
+			    "needs backend nft (%s hashes with fixed keys: "
+			    "use scheduler mh, the same on every director)",
+			    m->file ? m->file : "config", s->line, where,
+			    backend);
 		if (s->persist != 0 && !(ops->caps & DIR_CAP_PERSIST))
 			return refuse(e, m, s->line, where, "persistence",
 			    DIR_CAP_PERSIST, backend, NULL);

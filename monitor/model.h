@@ -171,6 +171,11 @@ struct mon_service {
 	int			 sorry_active;	/* quorum lost and the sorry
 						   server can serve: it takes
 						   every new flow */
+	uint32_t		 hash_seed;	/* sh on nft: jhash seed, 0 the
+						   backend's (dir.h) */
+	int			 announce;	/* announce = true: its VIP's
+						   route follows its quorum
+						   (announce.h) */
 };
 
 enum mon_backend {
@@ -217,6 +222,12 @@ struct mon_global {
 						   0 = off */
 	int		 max_checks;		/* max_concurrent_checks: runs
 						   at once, 0 = no cap */
+	/* global.announce (announce.h); announce_table 0: no block */
+	uint32_t	 announce_table;
+	uint8_t		 announce_proto;
+	uint32_t	 announce_metric;
+	char		 announce_dev[16];
+	int		 announce_line;
 };
 
 struct mon_alerts;

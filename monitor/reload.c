@@ -454,6 +454,21 @@ globals(struct mon_model *m, struct mon_model *n)
 		swap_str(&o->snmp_agentx, &g->snmp_agentx);
 		g->snmp_ping_ms = o->snmp_ping_ms;
 	}
+	/* the routes stay where the running daemon put them (announce.c
+	   keeps its own copy; show and metrics read this one) */
+	if (o->announce_table != g->announce_table ||
+	    o->announce_proto != g->announce_proto ||
+	    o->announce_metric != g->announce_metric ||
+	    strcmp(o->announce_dev, g->announce_dev) != 0) {
+		mon_warn("lvsmond: reload: global.announce changed: needs a "
+		    "restart (still table %u)", o->announce_table);
+		g->announce_table = o->announce_table;
+		g->announce_proto = o->announce_proto;
+		g->announce_metric = o->announce_metric;
+		memcpy(g->announce_dev, o->announce_dev,
+		    sizeof(g->announce_dev));
+		g->announce_line = o->announce_line;
+	}
 	if (o->log_level != g->log_level)
 		mon_log_level(g->log_level == 1 ? LOG_DEBUG : LOG_INFO);
 }

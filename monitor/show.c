@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "alert.h"
+#include "announce.h"
 #include "event.h"
 #include "sched.h"
 #include "show.h"
@@ -251,12 +252,25 @@ mon_show_json(struct evbuffer *out, const struct mon_model *m)
 		    NULL : json_object_new_string(s->sorry->key));
 		json_object_object_add(o, "sorry_active",
 		    json_object_new_boolean(s->sorry_active));
+		/* route health injection: null when not announced */
+		json_object_object_add(o, "announced",
+		    mon_announce_state(s) < 0 ? NULL :
+		    json_object_new_boolean(mon_announce_state(s) > 0));
 		for (size_t j = 0; j < s->nreals; j++)
 			json_object_array_add(reals, real_json(&s->reals[j]));
 		json_object_object_add(o, "servers", reals);
 		json_object_array_add(svcs, o);
 	}
 	json_object_object_add(root, "services", svcs);
+	if (m->global.announce_table != 0) {
+		json_object	*a = json_object_new_object();
+
+		json_object_object_add(a, "table",
+		    json_object_new_int64(m->global.announce_table));
+		json_object_object_add(a, "drained",
+		    json_object_new_boolean(mon_announce_drained()));
+		json_object_object_add(root, "announce", a);
+	}
 	json_object_object_add(root, "checks", sched_json());
 	json_object_object_add(root, "alerts", mon_alert_show_json());
 	json_object_object_add(root, "director", mon_ha_show_json());
@@ -276,10 +290,18 @@ mon_show_text(struct evbuffer *out, const struct mon_model *m)
 		for (size_t j = 0; j < n; j++)
 			up += s->reals[j].state == MON_RS_UP ||
 			    s->reals[j].state == MON_RS_FALLING;
+		int				 an = mon_announce_state(s);
+
+		if (i == 0 && m->global.announce_table != 0 &&
+		    mon_announce_drained())
+			evbuffer_add_printf(out, "director drained "
+			    "(drain-director): VIP routes withdrawn\n\n");
 		evbuffer_add_printf(out, "%sservice %s  %s  %s %s  "
-		    "(%zu servers, %zu up%s%s)\n", i ? "\n" : "", s->name,
+		    "(%zu servers, %zu up%s%s%s)\n", i ? "\n" : "", s->name,
 		    s->key, s->sched, fwd_names[s->fwd], n, up,
 		    s->quorum_ok ? "" : ", quorum lost",
+		    an < 0 ? "" : an ? ", route announced" :
+		    ", route withdrawn",
 		    s->sorry_active ? ": sorry server serving" : "");
 		evbuffer_add_printf(out, "  %-24s %-8s %-9s %6s %6s %6s  "
 		    "%-24s %s\n", "SERVER", "STATE", "ADMIN", "WEIGHT", "EFF",
@@ -402,6 +424,12 @@ mon_event_format(struct evbuffer *out, const struct mon_event *ev, int json)
 			json_object_object_add(j, "new", json_object_new_string(
 			    ev->new ? "ok" : "lost"));
 			break;
+		case MON_EV_ROUTE:
+			json_object_object_add(j, "old", json_object_new_string(
+			    ev->old ? "announced" : "withdrawn"));
+			json_object_object_add(j, "new", json_object_new_string(
+			    ev->new ? "announced" : "withdrawn"));
+			break;
 		case MON_EV_SOURCE:
 			break;		/* all in the message */
 		default:
@@ -431,6 +459,11 @@ mon_event_format(struct evbuffer *out, const struct mon_event *ev, int json)
 	case MON_EV_QUORUM:
 		evbuffer_add_printf(out, "%s quorum %s %s: %s\n", t,
 		    ev->svc->name, ev->new ? "ok" : "lost", ev->msg);
+		break;
+	case MON_EV_ROUTE:
+		evbuffer_add_printf(out, "%s route %s %s: %s\n", t,
+		    ev->svc->name, ev->new ? "announced" : "withdrawn",
+		    ev->msg);
 		break;
 	case MON_EV_SOURCE:
 		evbuffer_add_printf(out, "%s source %s %s %s\n", t,

@@ -6,6 +6,7 @@
  *
  *   service tcp/203.0.113.10:80 id 1
  *   real tcp/203.0.113.10:80 198.51.100.11:8080 id 3 admin drain weight 50
+ *   director drained
  *
  * Objects are matched by key (what they are), never by position, so adding
  * a server in the middle of the file moves nobody else's id.  A line that
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "announce.h"
 #include "log.h"
 #include "resource.h"
 #include "state.h"
@@ -104,6 +106,12 @@ mon_state_load(struct mon_model *m, const char *path)
 			id = (uint32_t)strtoul(w[3], NULL, 10);
 			if ((s = find_service(m, w[1])) != NULL && id > 0)
 				sid[s - m->svcs] = id;
+			continue;
+		}
+		/* lvsmonctl drain-director lasts (announce.h) */
+		if (strcmp(w[0], "director") == 0 && n == 2 &&
+		    strcmp(w[1], "drained") == 0) {
+			mon_announce_restore_drained();
 			continue;
 		}
 		if (strcmp(w[0], "real") == 0 && n >= 5) {
@@ -256,6 +264,8 @@ mon_state_save(const struct mon_model *m, const char *path, struct err *e)
 			fputc('\n', f);
 		}
 	}
+	if (mon_announce_drained())
+		fprintf(f, "director drained\n");
 	/* the data must be on disk before the name points at it */
 	if (fflush(f) != 0 || fsync(fd) < 0)
 		rc = -errno;

@@ -8,8 +8,8 @@
 #
 # Skips, with the reason, when there is no qemu, no static busybox, not
 # root, or the kernel package cannot be downloaded.  Bounded: the guest is
-# killed after LVSMON_VM_TIMEOUT seconds (default 900: the seven guest
-# tests take about 7 minutes on a quiet host, more when it is busy).
+# killed after LVSMON_VM_TIMEOUT seconds (default 1200: the nine guest
+# tests take about 9 minutes on a quiet host, more when it is busy).
 T=$(cd "$(dirname "$0")/.." && pwd)
 SRC=$(cd "$T/.." && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
@@ -44,7 +44,7 @@ cc -std=c11 -D_GNU_SOURCE -O2 -I"$SRC" -o "$TOOLS/dirctl" \
 export LVSMON_VM_TOOLS=$TOOLS
 
 start=$SECONDS
-"$SRC/t/vm/run.sh" -t "${LVSMON_VM_TIMEOUT:-900}" -c "$CONS" \
+"$SRC/t/vm/run.sh" -t "${LVSMON_VM_TIMEOUT:-1200}" -c "$CONS" \
     t/vm/guest.sh | while IFS= read -r l; do
 	case $l in
 	"#> "*)	echo "# ${l#\#> }" >&2 ;;

@@ -13,6 +13,9 @@
  *	Exit 0 when it could run (failures are counted, not fatal), 2 on a
  *	usage error.
  *
+ *	-b SRCADDR:SRCPORT binds every connection there first (the same
+ *	5-tuple each time: t/e2e/ecmp_hash.t).
+ *
  *   tally --hold S [-t TIMEOUT_MS] ADDR:PORT
  *	One connection with "GET /slow?s=S": the server streams S lines, one
  *	a second.  Prints "server NAME", "lines K" and "complete yes|no";
@@ -47,6 +50,8 @@ struct count {
 static struct count	counts[MAX_NAMES];
 static int		ncounts;
 static long		nfail;
+static struct sockaddr_storage	src;	/* -b: bind here first */
+static socklen_t	srclen;
 
 static long long
 now_ms(void)
@@ -135,6 +140,15 @@ connect_to(const struct sockaddr_storage *ss, socklen_t len, int type,
 	fd = socket(ss->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
+	if (srclen > 0) {
+		int one = 1;
+
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (const struct sockaddr *)&src, srclen) < 0) {
+			close(fd);
+			return -1;
+		}
+	}
 	if (connect(fd, (const struct sockaddr *)ss, len) == 0)
 		return fd;
 	if (errno != EINPROGRESS || !wait_fd(fd, POLLOUT, deadline) ||
@@ -341,7 +355,8 @@ hold(const struct sockaddr_storage *ss, socklen_t sl, int secs,
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: tally [-c N] [-t TIMEOUT_MS] [-u] ADDR:PORT\n"
+	fprintf(stderr, "usage: tally [-c N] [-t TIMEOUT_MS] [-u] "
+	    "[-b SRCADDR:SRCPORT] ADDR:PORT\n"
 	    "       tally --hold S [-t TIMEOUT_MS] ADDR:PORT\n");
 	exit(2);
 }
@@ -358,11 +373,15 @@ main(int argc, char **argv)
 	long n = 100, i;
 	int timeout_ms = 1000, udp = 0, holds = 0, opt;
 
-	while ((opt = getopt_long(argc, argv, "c:t:u", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "b:c:t:u", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': n = atol(optarg); break;
 		case 't': timeout_ms = atoi(optarg); break;
 		case 'u': udp = 1; break;
+		case 'b':
+			if (parse_addr(optarg, &src, &srclen) < 0)
+				usage();
+			break;
 		case 'H': holds = atoi(optarg); break;
 		default: usage();
 		}
