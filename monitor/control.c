@@ -7,6 +7,7 @@
  * and the daemon goes on.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +15,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/listener.h>
 
 #include "announce.h"
@@ -35,6 +38,15 @@
 #define CTL_MAX_ARGS	8
 #define CTL_MAX_QUEUE	(1 << 20)	/* a stream client this far behind
 					   is dropped, not buffered forever */
+/*
+ * A flood of clients must not take the descriptors the checks need: past
+ * CTL_MAX_CLIENTS a client is told so and closed, and one that neither
+ * finishes its command nor reads its answer within CTL_IDLE_S is dropped
+ * (event streams excepted: they are meant to wait).
+ */
+#define CTL_MAX_CLIENTS	128
+#define CTL_IDLE_S	10
+#define CTL_LOG_EVERY_S	10		/* refusals: one line per period */
 
 struct client {
 	struct bufferevent	*bev;
@@ -50,7 +62,13 @@ static struct {
 	struct evconnlistener	*lis;
 	char			*path;
 	struct client		*clients;	/* owned; freed at close */
-} ctl;
+	int			 nclients;
+	int			 spare_fd;	/* /dev/null, given up to accept
+						   and refuse when out of fds */
+	struct event		*resume;	/* accepts paused: no spare */
+	unsigned long		 refused;	/* since the last log line */
+	time_t			 refused_log;
+} ctl = { .spare_fd = -1 };
 
 typedef int (*ctl_fn)(struct client *c, int argc, char **argv,
     struct evbuffer *out, struct err *e);
@@ -393,6 +411,82 @@ client_free(struct client *c)
 		c->next->prev = c->prev;
 	bufferevent_free(c->bev);
 	free(c);
+	ctl.nclients--;
+}
+
+/* Refusals are logged, but a flood gives one line per period, not one each. */
+static void
+refused(const char *why)
+{
+	time_t	now = time(NULL);
+
+	ctl.refused++;
+	if (now - ctl.refused_log < CTL_LOG_EVERY_S)
+		return;
+	mon_warn("lvsmond: control: refused %lu client%s in %d s: %s",
+	    ctl.refused, ctl.refused == 1 ? "" : "s", CTL_LOG_EVERY_S, why);
+	ctl.refused = 0;
+	ctl.refused_log = now;
+}
+
+/* Tell a client we cannot serve it, without waiting on it, and close. */
+static void
+refuse_fd(int fd, const char *msg)
+{
+	ssize_t	n = send(fd, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	(void)n;
+	evutil_closesocket(fd);
+}
+
+static void
+on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (ctl.spare_fd < 0)
+		ctl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	evconnlistener_enable(ctl.lis);
+}
+
+/*
+ * accept() failed.  Out of descriptors, the connection stays in the backlog
+ * and the listener would wake the loop again at once, for ever (and libevent
+ * would log each time): give up the spare descriptor to take the client,
+ * tell it why, close it and take the spare back.  Without a spare, pause
+ * accepting for a second.
+ */
+static void
+on_accept_error(struct evconnlistener *lis, void *arg)
+{
+	int	err = EVUTIL_SOCKET_ERROR(), fd;
+
+	(void)arg;
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
+	    err != ENOMEM) {
+		mon_warn("lvsmond: control: accept: %s", strerror(err));
+		return;
+	}
+	refused(strerror(err));
+	if (ctl.spare_fd >= 0) {
+		close(ctl.spare_fd);
+		ctl.spare_fd = -1;
+		fd = accept4(evconnlistener_get_fd(lis), NULL, NULL,
+		    SOCK_CLOEXEC);
+		if (fd >= 0)
+			refuse_fd(fd, "error: lvsmond is out of file "
+			    "descriptors; try again later\n");
+		ctl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (ctl.spare_fd >= 0 && fd >= 0)
+			return;
+	}
+	if (ctl.resume != NULL) {
+		struct timeval	tv = { 1, 0 };
+
+		evconnlistener_disable(lis);
+		event_add(ctl.resume, &tv);
+	}
 }
 
 /* Close once everything queued has been written. */
@@ -447,8 +541,10 @@ on_read(struct bufferevent *bev, void *arg)
 			c->replay = 0;
 			mon_event_since(c->replay_from, replay, c);
 		}
-		if (c->streaming)
+		if (c->streaming) {	/* a stream waits as long as it likes */
+			bufferevent_set_timeouts(bev, NULL, NULL);
 			return;
+		}
 		bufferevent_disable(bev, EV_READ);
 		return;
 	}
@@ -467,7 +563,7 @@ static void
 on_bev_event(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 		client_free(arg);
 }
 
@@ -479,6 +575,7 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd,
 	struct client		*c;
 	struct ucred		 cred;
 	socklen_t		 len = sizeof(cred);
+	struct timeval		 idle = { CTL_IDLE_S, 0 };
 
 	(void)sa;
 	(void)salen;
@@ -488,7 +585,13 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd,
 	    (cred.uid != 0 && cred.uid != geteuid())) {
 		mon_warn("lvsmond: control: refused a client with uid %d",
 		    (int)cred.uid);
-		evutil_closesocket(fd);
+		refuse_fd(fd, "error: permission denied: only root may use "
+		    "lvsmond's control socket\n");
+		return;
+	}
+	if (ctl.nclients >= CTL_MAX_CLIENTS) {
+		refused("too many clients");
+		refuse_fd(fd, "error: too many control clients; try again\n");
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
@@ -501,7 +604,9 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd,
 	if ((c->next = ctl.clients) != NULL)
 		c->next->prev = c;
 	ctl.clients = c;
+	ctl.nclients++;
 	bufferevent_setcb(c->bev, on_read, on_write_done, on_bev_event, c);
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_enable(c->bev, EV_READ);
 }
 
@@ -544,6 +649,9 @@ mon_control_open(struct mon_model *m, struct event_base *base,
 	if (ctl.lis == NULL)
 		return err_set(e, -errno, "global.control_socket: %s: %s",
 		    path, strerror(errno));
+	evconnlistener_set_error_cb(ctl.lis, on_accept_error);
+	ctl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ctl.resume = evtimer_new(base, on_resume, NULL);
 	ctl.m = m;
 	ctl.path = strdup(path);
 	return 0;
@@ -556,8 +664,13 @@ mon_control_close(void)
 		client_free(ctl.clients);
 	if (ctl.lis != NULL)
 		evconnlistener_free(ctl.lis);
+	if (ctl.resume != NULL)
+		event_free(ctl.resume);
+	if (ctl.spare_fd >= 0)
+		close(ctl.spare_fd);
 	if (ctl.path != NULL)
 		unlink(ctl.path);
 	free(ctl.path);
 	memset(&ctl, 0, sizeof(ctl));
+	ctl.spare_fd = -1;
 }

@@ -6,6 +6,7 @@
  * 2 usage (ours, or the daemon's "usage:" answer).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,8 +90,13 @@ main(int argc, char **argv)
 		    path, strerror(errno));
 		return 1;
 	}
+	/* a daemon that refuses us (too many clients, out of descriptors)
+	   says why and closes before reading: read that, do not die of it */
+	signal(SIGPIPE, SIG_IGN);
 	for (size_t off = 0; off < len; off += (size_t)r)
 		if ((r = write(fd, line + off, len - off)) < 0) {
+			if (errno == EPIPE || errno == ECONNRESET)
+				break;
 			fprintf(stderr, "lvsmonctl: write: %s\n",
 			    strerror(errno));
 			return 1;

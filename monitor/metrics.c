@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <event2/keyvalq_struct.h>
 
 #include "announce.h"
@@ -58,7 +60,38 @@ static struct {
 	struct svc_checks	*sc;		/* [m->nsvcs] */
 	size_t			 nsc;
 	struct timespec		 started;	/* CLOCK_REALTIME */
+	struct evconnlistener	*lis;		/* evhttp's; it frees it */
+	struct event		*resume;	/* accepts paused */
 } mx;
+
+static void
+on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	evconnlistener_enable(mx.lis);
+}
+
+/*
+ * accept() failed.  evhttp's listener has no error callback of its own, so
+ * out of descriptors the scraper's connection stays in the backlog and the
+ * loop would wake for it at once, for ever: pause accepting for a second.
+ */
+static void
+on_accept_error(struct evconnlistener *lis, void *arg)
+{
+	int		err = EVUTIL_SOCKET_ERROR();
+	struct timeval	tv = { 1, 0 };
+
+	(void)arg;
+	mon_debug("lvsmond: metrics: accept: %s", strerror(err));
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
+	    err != ENOMEM)
+		return;
+	evconnlistener_disable(lis);
+	event_add(mx.resume, &tv);
+}
 
 /* ---- check results from the bus ---- */
 
@@ -631,6 +664,7 @@ mon_metrics_open(struct mon_model *m, struct event_base *base,
 	union dir_addr		 a;
 	uint16_t		 port;
 	int			 family, fd = -1, one = 1, rc;
+	struct evhttp_bound_socket *bs = NULL;
 	struct sockaddr_storage	 ss = { 0 };
 	socklen_t		 sl;
 
@@ -680,12 +714,16 @@ mon_metrics_open(struct mon_model *m, struct event_base *base,
 	evhttp_set_allowed_methods(mx.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
 	evhttp_set_gencb(mx.http, on_request, NULL);
-	if (evhttp_accept_socket_with_handle(mx.http, fd) == NULL) {
-		close(fd);
+	if ((bs = evhttp_accept_socket_with_handle(mx.http, fd)) == NULL ||
+	    (mx.resume = evtimer_new(base, on_resume, NULL)) == NULL) {
+		if (bs == NULL)
+			close(fd);
 		mon_metrics_close();
 		return err_set(e, -EIO, "global.metrics: cannot serve on %s",
 		    addr);
 	}
+	mx.lis = evhttp_bound_socket_get_listener(bs);
+	evconnlistener_set_error_cb(mx.lis, on_accept_error);
 	mon_info("lvsmond: metrics on http://%s/metrics", addr);
 	return 0;
 }
@@ -696,6 +734,8 @@ mon_metrics_close(void)
 	mon_event_unsubscribe(on_check, NULL);
 	if (mx.http != NULL)
 		evhttp_free(mx.http);	/* closes the listener */
+	if (mx.resume != NULL)
+		event_free(mx.resume);
 	free(mx.sc);
 	memset(&mx, 0, sizeof(mx));
 }

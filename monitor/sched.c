@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "resource.h"
@@ -17,6 +18,9 @@ static struct {
 	uint64_t	 waited, runs;
 	unsigned	 groups, shared;
 	int		 draining;	/* in dequeue: no re-entry */
+	int		 starved;	/* checks failed to start: no fds */
+	unsigned long	 starved_n;	/* ... how many since it began */
+	time_t		 starved_log;	/* last line about it */
 } S;
 
 static struct timespec
@@ -283,9 +287,35 @@ run_begin(struct probe *p)
 		struct probe_result r = { .verdict = CHK_V_FAIL,
 		    .weight_hint = -1, .reason = CHK_R_INTERNAL };
 
+		/*
+		 * Out of descriptors or memory, the director is sick, not the
+		 * server: the verdict is unknown, so the state (and the
+		 * traffic) stays as it is instead of every real going down.
+		 */
+		if (rc == -EMFILE || rc == -ENFILE || rc == -ENOBUFS ||
+		    rc == -ENOMEM) {
+			time_t	now = time(NULL);
+
+			r.verdict = CHK_V_UNKNOWN;
+			/* a line a streak, or every 10 s at a limit's edge */
+			if (!S.starved || now - S.starved_log >= 10) {
+				mon_error("lvsmond: checks cannot start: %s; "
+				    "real server states are kept until they "
+				    "can", strerror(-rc));
+				S.starved_log = now;
+			}
+			S.starved = 1;
+			S.starved_n++;
+		}
 		snprintf(r.msg, sizeof(r.msg), "check could not start: %s",
 		    strerror(-rc));
 		run_end(p, &r);
+	} else if (rc >= 0 && S.starved &&
+	    time(NULL) - S.starved_log >= 1) {
+		mon_info("lvsmond: checks start again (%lu could not start)",
+		    S.starved_n);
+		S.starved = 0;
+		S.starved_n = 0;
 	}
 }
 

@@ -11,10 +11,24 @@
  * Objects are matched by key (what they are), never by position, so adding
  * a server in the middle of the file moves nobody else's id.  A line that
  * cannot be read is reported with file:line and skipped; the rest is kept.
+ *
+ * What lvsmond writes starts with the STATE_HEAD line and ends with
+ * "end LINES HASH" (the lines before it and their FNV-1a hash): rename()
+ * makes the file whole or absent, but a disk, a copy or an editor can still
+ * cut it short or change a digit, and a weight of 5 read from a cut "50" is
+ * worse than no weight.  Such a file is refused whole, kept as FILE.bad, and
+ * the daemon starts from the config.  A file without the head (written by
+ * hand, or by an older lvsmond) is read line by line as before.
+ *
+ * A save that fails (disk full, ENOSPC from the fsync) leaves the old file
+ * in place (the new one is written beside it and renamed only when it is on
+ * disk) and is retried every STATE_RETRY_S seconds until it succeeds.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +39,64 @@
 #include "log.h"
 #include "resource.h"
 #include "state.h"
+
+#define STATE_HEAD	"# lvsmond state v2: ids and settings made by hand. " \
+			"Rewritten by lvsmond.\n"
+#define STATE_RETRY_S	5
+
+static uint32_t
+fnv1a(uint32_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+#define FNV_INIT	2166136261u
+
+/*
+ * Is a file that lvsmond wrote still whole?  0 if so or if it is not one of
+ * ours (no head), else -EBADMSG with why in *why.
+ */
+static int
+whole_file(FILE *f, const char **why)
+{
+	char		 line[1024];
+	uint32_t	 h = FNV_INIT, want;
+	unsigned long	 n = 0, nwant;
+	int		 ours = 0, ended = 0;
+
+	*why = NULL;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t	len = strlen(line);
+		char	tail;
+
+		if (n == 0)
+			ours = strcmp(line, STATE_HEAD) == 0;
+		if (!ours)
+			break;
+		if (ended) {
+			*why = "lines after the end line";
+			break;
+		}
+		if (sscanf(line, "end %lu %8x%c", &nwant, &want, &tail) == 3 &&
+		    tail == '\n') {
+			ended = 1;
+			if (nwant != n || want != h)
+				*why = nwant != n ? "line count does not match"
+				    : "checksum does not match";
+			continue;
+		}
+		h = fnv1a(h, line, len);
+		n++;
+	}
+	if (ours && !ended && *why == NULL)
+		*why = "no end line: truncated";
+	rewind(f);
+	return *why != NULL ? -EBADMSG : 0;
+}
 
 static struct mon_service *
 find_service(struct mon_model *m, const char *key)
@@ -73,7 +145,7 @@ mon_state_load(struct mon_model *m, const char *path)
 {
 	FILE		*f;
 	char		 line[1024];
-	int		 lineno = 0, bad = 0;
+	int		 lineno = 0, bad = 0, bad_file = 0;
 	uint32_t	*sid, *rid, next = 1;
 	size_t		 nreals = mon_model_nreals(m);
 
@@ -88,6 +160,24 @@ mon_state_load(struct mon_model *m, const char *path)
 	if ((f = fopen(path, "r")) == NULL && errno != ENOENT)
 		mon_warn("lvsmond: state file %s: %s; starting without it",
 		    path, strerror(errno));
+	if (f != NULL) {
+		const char	*why;
+		char		 kept[PATH_MAX];
+
+		if (whole_file(f, &why) < 0) {
+			fclose(f);
+			f = NULL;
+			/* else the next save would overwrite the evidence */
+			if (snprintf(kept, sizeof(kept), "%s.bad", path) >=
+			    (int)sizeof(kept) || rename(path, kept) < 0)
+				kept[0] = '\0';
+			mon_error("lvsmond: state file %s: refused (%s); "
+			    "ids and settings made by hand start from the "
+			    "config%s%s", path, why, kept[0] ? "; kept as " :
+			    "", kept);
+			bad_file = 1;
+		}
+	}
 	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
 		char			*w[12], *save = NULL, *t;
 		int			 n = 0;
@@ -99,7 +189,8 @@ mon_state_load(struct mon_model *m, const char *path)
 		for (t = strtok_r(line, " \t\n", &save); t != NULL && n < 12;
 		    t = strtok_r(NULL, " \t\n", &save))
 			w[n++] = t;
-		if (n == 0 || w[0][0] == '#')
+		if (n == 0 || w[0][0] == '#' || (strcmp(w[0], "end") == 0 &&
+		    n == 3))
 			continue;
 		if (strcmp(w[0], "service") == 0 && n == 4 &&
 		    strcmp(w[2], "id") == 0) {
@@ -161,13 +252,14 @@ mon_state_load(struct mon_model *m, const char *path)
 		    path);
 		return -ERANGE;
 	}
-	return bad ? -EINVAL : 0;
+	return bad || bad_file ? -EINVAL : 0;
 }
 
 static struct {
 	struct event		*ev;
 	struct mon_model	*m;
 	int			 pending;
+	int			 failing;	/* last save failed: retrying */
 } defer;
 
 static void
@@ -175,9 +267,26 @@ save_now(struct mon_model *m)
 {
 	struct err	e = { "" };
 
-	if (m->global.state_file != NULL &&
-	    mon_state_save(m, m->global.state_file, &e) < 0)
-		mon_error("lvsmond: %s", e.msg);
+	if (m->global.state_file == NULL)
+		return;
+	if (mon_state_save(m, m->global.state_file, &e) == 0) {
+		if (defer.failing)
+			mon_info("lvsmond: state file %s: saved again",
+			    m->global.state_file);
+		defer.failing = 0;
+		return;
+	}
+	/* once per streak: a full disk must not fill the log as well */
+	if (!defer.failing)
+		mon_error("lvsmond: %s; the previous file is kept, retrying "
+		    "every %d s", e.msg, STATE_RETRY_S);
+	defer.failing = 1;
+	if (defer.ev != NULL && defer.m == m) {
+		struct timeval tv = { STATE_RETRY_S, 0 };
+
+		defer.pending = 1;
+		event_add(defer.ev, &tv);
+	}
 }
 
 static void
@@ -222,12 +331,34 @@ mon_state_dirty(struct mon_model *m)
 	}
 }
 
+/* One line into the file and into the hash of the end line. */
+static uint32_t __attribute__((format(printf, 4, 5)))
+put(FILE *f, uint32_t h, unsigned long *n, const char *fmt, ...)
+{
+	char	line[1024];
+	va_list	ap;
+	int	len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return h;
+	if ((size_t)len >= sizeof(line))	/* keys are far shorter */
+		len = sizeof(line) - 1;
+	fwrite(line, 1, (size_t)len, f);
+	(*n)++;
+	return fnv1a(h, line, (size_t)len);
+}
+
 int
 mon_state_save(const struct mon_model *m, const char *path, struct err *e)
 {
-	char	tmp[PATH_MAX], dir[PATH_MAX], *slash;
-	FILE	*f;
-	int	 fd, rc = 0;
+	char		 tmp[PATH_MAX], dir[PATH_MAX], *slash;
+	FILE		*f;
+	int		 fd, rc = 0;
+	uint32_t	 h = FNV_INIT;
+	unsigned long	 n = 0;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return err_set(e, -ENAMETOOLONG, "state file %s: path too "
@@ -248,24 +379,26 @@ mon_state_save(const struct mon_model *m, const char *path, struct err *e)
 		return err_set(e, rc, "state file %s: %s", tmp,
 		    strerror(-rc));
 	}
-	fprintf(f, "# lvsmond state: ids and settings made by hand. "
-	    "Rewritten by lvsmond.\n");
+	h = put(f, h, &n, "%s", STATE_HEAD);
 	for (size_t i = 0; i < m->nsvcs; i++) {
 		const struct mon_service *s = &m->svcs[i];
 
-		fprintf(f, "service %s id %u\n", s->key, s->id);
+		h = put(f, h, &n, "service %s id %u\n", s->key, s->id);
 		for (size_t j = 0; j < s->nreals; j++) {
 			const struct mon_real *rs = &s->reals[j];
+			char	w[32] = "";
 
-			fprintf(f, "real %s %s id %u admin %s", s->key,
-			    rs->key, rs->id, mon_admin_names[rs->admin]);
 			if (rs->admin_weight >= 0)
-				fprintf(f, " weight %d", rs->admin_weight);
-			fputc('\n', f);
+				snprintf(w, sizeof(w), " weight %d",
+				    rs->admin_weight);
+			h = put(f, h, &n, "real %s %s id %u admin %s%s\n",
+			    s->key, rs->key, rs->id,
+			    mon_admin_names[rs->admin], w);
 		}
 	}
 	if (mon_announce_drained())
-		fprintf(f, "director drained\n");
+		h = put(f, h, &n, "director drained\n");
+	fprintf(f, "end %lu %08x\n", n, h);
 	/* the data must be on disk before the name points at it */
 	if (fflush(f) != 0 || fsync(fd) < 0)
 		rc = -errno;

@@ -12,14 +12,18 @@
 /*
  * Give every service and real its id (from the file where it is listed, a
  * fresh one otherwise) and restore admin state and weights set by hand.
- * A missing file is a first start.  Returns 0, -EINVAL if some lines were
- * unreadable (logged with file:line, skipped), or -ENOMEM.
+ * A missing file is a first start.  A file lvsmond wrote that is no longer
+ * whole (cut short, changed: its end line disagrees) is refused whole,
+ * logged and renamed FILE.bad: everything starts from the config.  Returns
+ * 0, -EINVAL if some lines were unreadable (logged with file:line, skipped)
+ * or the file was refused, or -ENOMEM.
  */
 int	mon_state_load(struct mon_model *m, const char *path);
 
 /*
  * Save after the current loop turn: an operator's command first reaches
  * the kernel (apply.c's batch was queued before), then the file is written.
+ * A save that fails is logged once and retried every 5 s until it works.
  * Without mon_state_defer_open() (tests), mon_state_dirty() saves at once.
  */
 int	mon_state_defer_open(struct mon_model *m, struct event_base *base);

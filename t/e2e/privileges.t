@@ -1,0 +1,75 @@
+#!/bin/bash
+# t/e2e/privileges.t - what lvsmond can no longer do once started (it keeps
+# only CAP_NET_ADMIN and CAP_NET_RAW; restart.t checks the sets themselves).
+# Without CAP_DAC_OVERRIDE it cannot write a file where it is not the owner:
+# a state file in a directory that belongs to nobody, written at start
+# (still fully privileged), cannot be rewritten later; the refusal is
+# logged with the path and EACCES and the old file stays.  The control
+# socket checks its peer with SO_PEERCRED: made world-writable, it still
+# refuses a client running as nobody, says why, and logs the uid; root is
+# served.
+T=$(cd "$(dirname "$0")/.." && pwd)
+. "$T/lib.sh"
+. "$T/lab.sh"
+need_lab
+command -v setpriv >/dev/null || skip_all "no setpriv (util-linux)"
+id nobody >/dev/null 2>&1 || skip_all "no user nobody"
+NOGROUP=$(id -gn nobody)
+
+P=$(lab_prefix)
+R1=198.51.100.11:8080
+
+plan 11
+lab_up "$P" 1 || bail_out "could not build the lab"
+lab_rs_start "$P" 1 || bail_out "rsd did not start"
+D=$(lab_dir "$P")
+mkdir -p "$D/other" && chown nobody:"$NOGROUP" "$D/other" &&
+    chmod 0755 "$D/other" || bail_out "cannot make nobody's directory"
+ST=$D/other/state
+CONF=$D/lvsmond.conf
+{ lab_conf_global "$P" | sed "s|state_file = .*|state_file = \"$ST\";|"
+cat <<EOF
+services = (
+  { name = "web"; address = "203.0.113.10"; port = 80;
+    check = { type = "http"; path = "/health"; interval = 0.5; };
+    real_servers = (
+      { address = "198.51.100.11"; port = 8080; weight = 5; } ); }
+);
+EOF
+} >"$CONF"
+
+lab_daemon_start "$P" "$CONF"
+ok $? "lvsmond starts" || exit
+PID=$(cat "$D/lvsmond.bg")
+lab_wait_state "$P" 10 web up "$R1"
+is "$(awk '/^CapEff/ { print $2 }' "/proc/$PID/status")" 0000000000003000 \
+    "its effective capabilities are CAP_NET_ADMIN and CAP_NET_RAW only"
+check "at start (still privileged) it wrote the state file in nobody's directory" \
+    test -s "$ST"
+cp "$ST" "$D/state.before"
+
+lab_ctl "$P" set weight web "$R1" 9 >/dev/null
+wait_until 10 test "$(lab_field "$P" web "$R1" kernel_weight)" = 9
+ok $? "set weight 9 reaches the kernel"
+wait_until 10 grep -q "state file $ST.tmp: Permission denied; the previous file is kept" \
+    "$(lab_log "$P")"
+ok $? "after start it cannot write there: the log names the file and EACCES"
+cmp -s "$ST" "$D/state.before"
+ok $? "... and the old state file is unchanged"
+
+# SO_PEERCRED: open the socket's path to everyone, then try as nobody.
+chmod 0755 "$D" && chmod 0777 "$D/ctl.sock"
+out=$(setpriv --reuid=nobody --regid="$NOGROUP" --clear-groups \
+    "$LVSMON_BUILD/lvsmonctl" -s "$D/ctl.sock" drain web "$R1" 2>&1)
+rc=$?
+ok $((rc == 1 ? 0 : 1)) \
+    "a client running as nobody is refused even with the socket mode 0777 (exit $rc)"
+like "$out" "lvsmonctl: permission denied: only root may use" \
+    "... and told that only root may use it"
+wait_until 5 grep -q "control: refused a client with uid $(id -u nobody)" \
+    "$(lab_log "$P")"
+ok $? "... and the log names the refused uid"
+is "$(lab_field "$P" web "$R1" admin)" enabled \
+    "... and the drain did not happen (root still is served)"
+lab_daemon_stop "$P"
+ok $? "lvsmond exits 0 on SIGTERM (no leak)"
