@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "conf_include.h"
 #include "log.h"
 #include "model.h"
 
@@ -978,6 +979,8 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 	int			 rc;
 
 	memset(m, 0, sizeof(*m));
+	if ((rc = mon_conf_includes_check(file, e)) < 0)
+		return rc;	/* libconfig would exit() on it */
 	config_init(&cfg);
 	if (config_read_file(&cfg, file) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
