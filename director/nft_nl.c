@@ -149,6 +149,30 @@ nft_batch_done(struct nft_batch *b, struct nlmsghdr *nlh)
 }
 
 /*
+ * Does buf[0..len) hold whole netlink messages?  libmnl's mnl_nlmsg_ok()
+ * compares the length as an int: a header claiming 2^31 bytes or more
+ * passes it and mnl_cb_run() walks off the buffer.  The kernel never
+ * sends one; an answer that does is refused before libmnl sees it.
+ */
+static int
+msgs_ok(const char *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		struct nlmsghdr h;
+		size_t step;
+
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
+			return 0;
+		step = ((size_t)h.nlmsg_len + 3) & ~(size_t)3;
+		off += step < len - off ? step : len - off;
+	}
+	return 1;
+}
+
+/*
  * Read what the kernel said about the batch.  nfnetlink runs the whole
  * batch inside our sendmsg(), so every answer is queued when it returns:
  * read without blocking until the queue is empty.
@@ -179,6 +203,12 @@ batch_answers(struct nft_nl *n, struct nft_batch *b, uint32_t last,
 			break;
 		}
 		len = (int)r;
+		if (!msgs_ok(buf, (size_t)r)) {
+			if (first == 0)
+				first = dir_err(err, errlen, -EPROTO,
+				    "nft: a malformed answer from the kernel");
+			continue;
+		}
 		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
 		    nlh = mnl_nlmsg_next(nlh, &len)) {
 			const struct nlmsgerr *e;
@@ -300,6 +330,9 @@ dump_run(struct nft_nl *n, struct nlmsghdr *nlh, struct dump_ctx *d,
 			return dir_err(err, errlen, -errno, "nft: %s: %s",
 			    what, strerror(errno));
 		}
+		if (!msgs_ok(buf, (size_t)len))
+			return dir_err(err, errlen, -EPROTO, "nft: %s: a "
+			    "malformed answer from the kernel", what);
 		r = mnl_cb_run(buf, (size_t)len, seq, n->portid, dump_cb, d);
 		if (r < 0) {
 			int e = errno;
