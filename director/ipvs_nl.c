@@ -429,6 +429,30 @@ get_stats(struct nlattr *s64, struct nlattr *s32, struct dir_real_stats *st,
 		*conns = get_num(tb[IPVS_STATS_ATTR_CONNS]);
 }
 
+/*
+ * Minimum lengths of the attributes read with nla_get_u16/u32/u8: without
+ * a policy libnl checks none, and a short attribute would be read past its
+ * end (into the next one).  The rest go through get_num()/get_addr(),
+ * which look at the length themselves.
+ */
+static const struct nla_policy svc_policy[IPVS_SVC_ATTR_MAX + 1] = {
+	[IPVS_SVC_ATTR_AF]		= { .type = NLA_U16 },
+	[IPVS_SVC_ATTR_PROTOCOL]	= { .type = NLA_U16 },
+	[IPVS_SVC_ATTR_PORT]		= { .type = NLA_U16 },
+	[IPVS_SVC_ATTR_FWMARK]		= { .type = NLA_U32 },
+	[IPVS_SVC_ATTR_TIMEOUT]		= { .type = NLA_U32 },
+	[IPVS_SVC_ATTR_NETMASK]		= { .type = NLA_U32 },
+};
+static const struct nla_policy dest_policy[IPVS_DEST_ATTR_MAX + 1] = {
+	[IPVS_DEST_ATTR_PORT]		= { .type = NLA_U16 },
+	[IPVS_DEST_ATTR_ADDR_FAMILY]	= { .type = NLA_U16 },
+};
+static const struct nla_policy daemon_policy[IPVS_DAEMON_ATTR_MAX + 1] = {
+	[IPVS_DAEMON_ATTR_SYNC_MAXLEN]	= { .type = NLA_U16 },
+	[IPVS_DAEMON_ATTR_MCAST_PORT]	= { .type = NLA_U16 },
+	[IPVS_DAEMON_ATTR_MCAST_TTL]	= { .type = NLA_U8 },
+};
+
 static int
 parse_svc(struct nlmsghdr *h, struct ipvs_svc *s)
 {
@@ -439,7 +463,7 @@ parse_svc(struct nlmsghdr *h, struct ipvs_svc *s)
 	if (genlmsg_parse(h, 0, tb, IPVS_CMD_ATTR_MAX, NULL) < 0 ||
 	    tb[IPVS_CMD_ATTR_SERVICE] == NULL ||
 	    nla_parse_nested(a, IPVS_SVC_ATTR_MAX, tb[IPVS_CMD_ATTR_SERVICE],
-	    NULL) < 0 || a[IPVS_SVC_ATTR_AF] == NULL)
+	    svc_policy) < 0 || a[IPVS_SVC_ATTR_AF] == NULL)
 		return -EPROTO;
 	s->af = nla_get_u16(a[IPVS_SVC_ATTR_AF]);
 	if (a[IPVS_SVC_ATTR_FWMARK] != NULL)
@@ -483,7 +507,7 @@ parse_dest(struct nlmsghdr *h, int svc_af, struct ipvs_dest *d)
 	if (genlmsg_parse(h, 0, tb, IPVS_CMD_ATTR_MAX, NULL) < 0 ||
 	    tb[IPVS_CMD_ATTR_DEST] == NULL ||
 	    nla_parse_nested(a, IPVS_DEST_ATTR_MAX, tb[IPVS_CMD_ATTR_DEST],
-	    NULL) < 0 || a[IPVS_DEST_ATTR_PORT] == NULL)
+	    dest_policy) < 0 || a[IPVS_DEST_ATTR_PORT] == NULL)
 		return -EPROTO;
 	d->af = a[IPVS_DEST_ATTR_ADDR_FAMILY] != NULL ?
 	    nla_get_u16(a[IPVS_DEST_ATTR_ADDR_FAMILY]) : svc_af;
@@ -785,7 +809,7 @@ on_daemon(struct nlmsghdr *h, void *arg)
 	if (genlmsg_parse(h, 0, tb, IPVS_CMD_ATTR_MAX, NULL) < 0 ||
 	    tb[IPVS_CMD_ATTR_DAEMON] == NULL ||
 	    nla_parse_nested(a, IPVS_DAEMON_ATTR_MAX,
-	    tb[IPVS_CMD_ATTR_DAEMON], NULL) < 0 ||
+	    tb[IPVS_CMD_ATTR_DAEMON], daemon_policy) < 0 ||
 	    a[IPVS_DAEMON_ATTR_STATE] == NULL)
 		return -EPROTO;
 	d = &ds->d[ds->n++];
