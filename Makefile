@@ -95,7 +95,7 @@ san:
 # gcc: the harnesses and their own copy of the library objects live in
 # build-fuzz/, built with ASan and UBSan and the fuzzer's coverage; build/
 # and build-san/ stay as they are.
-FUZZ_CC	?= clang
+FUZZ_CC	?= clang-14
 FB	 = build-fuzz
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = $(CFLAGS_COMMON) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \

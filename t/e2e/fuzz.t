@@ -12,7 +12,7 @@ ROOT=$(cd "$T/.." && pwd)
 B=${LVSMON_FUZZ_BUILD:-$ROOT/build-fuzz}
 secs=${FUZZ_TEST_SECONDS:-15}
 
-command -v "${FUZZ_CC:-clang}" >/dev/null ||
+command -v "${FUZZ_CC:-clang-14}" >/dev/null ||
 	skip_all "no clang (Debian: clang-14 libclang-rt-14-dev)"
 names=()
 for f in "$T"/fuzz/*.c; do names+=("$(basename "$f" .c)"); done
