@@ -425,6 +425,53 @@ nft_dump_chains(struct nft_nl *n, const char *table, nft_chain_cb cb,
 	return dump_run(n, nlh, &d, "listing chains", err, errlen);
 }
 
+/* A jump/goto verdict names its chain (a NUL-terminated string). */
+static int
+verdict_ok(const struct nlattr *verdict)
+{
+	const struct nlattr *v;
+	uint32_t code = 0;
+	int chain = 0;
+
+	mnl_attr_for_each_nested(v, verdict) {
+		if (mnl_attr_get_type(v) == NFTA_VERDICT_CODE &&
+		    mnl_attr_get_payload_len(v) >= sizeof(uint32_t))
+			code = ntohl(mnl_attr_get_u32(v));
+		if (mnl_attr_get_type(v) == NFTA_VERDICT_CHAIN &&
+		    mnl_attr_validate(v, MNL_TYPE_NUL_STRING) == 0)
+			chain = 1;
+	}
+	return chain || (code != (uint32_t)NFT_JUMP &&
+	    code != (uint32_t)NFT_GOTO);
+}
+
+/*
+ * libnftnl 1.2.4 strdup()s the chain of an element's jump or goto verdict
+ * without looking whether there is one (a SEGV in the daemon on a
+ * malformed dump): look first.
+ */
+static int
+elems_ok(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a, *el, *x, *dv;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(el, a)
+			mnl_attr_for_each_nested(x, el) {
+				if (mnl_attr_get_type(x) != NFTA_SET_ELEM_DATA)
+					continue;
+				mnl_attr_for_each_nested(dv, x)
+					if (mnl_attr_get_type(dv) ==
+					    NFTA_DATA_VERDICT &&
+					    !verdict_ok(dv))
+						return 0;
+			}
+	}
+	return 1;
+}
+
 static int
 parse_elems(const struct nlmsghdr *nlh, struct dump_ctx *d)
 {
@@ -435,7 +482,7 @@ parse_elems(const struct nlmsghdr *nlh, struct dump_ctx *d)
 
 	if (s == NULL)
 		return -ENOMEM;
-	if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0) {
+	if (!elems_ok(nlh) || nftnl_set_elems_nlmsg_parse(nlh, s) < 0) {
 		nftnl_set_free(s);
 		return -EINVAL;
 	}
