@@ -14,12 +14,30 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "lua/lua_rt.h"
+#include "monitor/log.h"
 #include "monitor/model.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int	LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static int	fd = -1;
 static char	path[64];
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct err	e = { "" };
+
+	mon_log_level(LOG_ERR);
+	/* As in a daemon that runs a lua check all along: the Lua state,
+	   and the TLS contexts freed with it, live across inputs (else
+	   every input with a verify = true check reloads the system CA
+	   store: seconds under ASan) */
+	if (lua_rt_acquire(&e) == NULL)
+		abort();
+	return 0;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -26,6 +26,7 @@
 #include <event2/event.h>
 #include <libconfig.h>
 
+#include "lua/lua_rt.h"
 #include "monitor/directive.h"
 #include "monitor/log.h"
 #include "monitor/probe.h"
@@ -164,9 +165,13 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct sockaddr_in	*sin = (struct sockaddr_in *)&p.addr;
+	struct err		 e = { "" };
 
 	mon_log_level(LOG_ERR);
 	if ((base = event_base_new()) == NULL)
+		abort();
+	/* one state for all inputs, as in a daemon with other lua checks */
+	if (lua_rt_acquire(&e) == NULL)
 		abort();
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
