@@ -351,6 +351,36 @@ dump_run(struct nft_nl *n, struct nlmsghdr *nlh, struct dump_ctx *d,
 	return 0;
 }
 
+/* An expression names its kind (libnftnl 1.2.4 strcmp()s the name of a
+ * set's expression without looking whether there is one). */
+static int
+expr_ok(const struct nlattr *expr)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, expr)
+		if (mnl_attr_get_type(a) == NFTA_EXPR_NAME &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+set_ok(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a, *x;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == NFTA_SET_EXPR && !expr_ok(a))
+			return 0;
+		if (mnl_attr_get_type(a) == NFTA_SET_EXPRESSIONS)
+			mnl_attr_for_each_nested(x, a)
+				if (!expr_ok(x))
+					return 0;
+	}
+	return 1;
+}
+
 static int
 parse_set(const struct nlmsghdr *nlh, struct dump_ctx *d)
 {
@@ -359,7 +389,7 @@ parse_set(const struct nlmsghdr *nlh, struct dump_ctx *d)
 
 	if (s == NULL)
 		return -ENOMEM;
-	if (nftnl_set_nlmsg_parse(nlh, s) < 0) {
+	if (!set_ok(nlh) || nftnl_set_nlmsg_parse(nlh, s) < 0) {
 		nftnl_set_free(s);
 		return -EINVAL;
 	}

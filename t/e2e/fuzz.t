@@ -26,7 +26,8 @@ export LSAN_OPTIONS=suppressions=$ROOT/t/fuzz/lsan.supp
 export UBSAN_OPTIONS=print_stacktrace=1
 unset ASAN_OPTIONS
 
-plan $((2 * ${#names[@]}))
+nraw=$(find "$ROOT/t/fuzz/corpus" -maxdepth 1 -name '*-raw' -type d | wc -l)
+plan $((2 * ${#names[@]} + nraw))
 
 # failed NAME LOG: show why and keep the reproducer
 failed()
@@ -52,6 +53,18 @@ for n in "${names[@]}"; do
 	ok $? "$n: its $nfiles corpus files ($ncrash regression files of" \
 	    "fixed crashes) replay without a crash, leak or timeout" ||
 	    failed "$n" "$D/$n.replay"
+	# corpus/NAME-raw: inputs in the harness's raw form (see NAME.c),
+	# replayed only: fuzzing them would find the libraries' own bugs
+	if [ -d "$corpus-raw" ]; then
+		nfiles=$(find "$corpus-raw" -type f | wc -l)
+		ncrash=$(find "$corpus-raw" -type f -name 'crash-*' | wc -l)
+		LVSMON_FUZZ_RAW=1 "$bin" -runs=0 -timeout=10 \
+		    -rss_limit_mb=2048 -artifact_prefix="$D/$n-" \
+		    "$corpus-raw" >"$D/$n.raw" 2>&1
+		ok $? "$n: its $nfiles raw corpus files ($ncrash regression" \
+		    "files) replay without a crash or timeout" ||
+		    failed "$n" "$D/$n.raw"
+	fi
 
 	mkdir -p "$D/$n.new"
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \

@@ -144,7 +144,7 @@ def elems(setname, *els):
 
 mark = lambda i: u32(0x4c000000 | i)
 svckey = v4('203.0.113.10') + b'\x06\0\0\0' + be16(80) + b'\0\0'
-nft = 't/fuzz/corpus/nft'
+nft = 't/fuzz/corpus/nft-raw'   # raw records: LVSMON_FUZZ_RAW (nft.c)
 cur = (rec(nft_set(b'sched_1', 0), nft_set(b'be_conn', 8)) + END +
        rec(chain(b'svc_1'), chain(b'lvsmon_anchor')) + END +
        rec(elems(b'be_conn', [data_value(1, mark(1)), counter(3, 0)]))
