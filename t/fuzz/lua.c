@@ -61,8 +61,9 @@ put(struct out *o, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(o->s + o->len, o->cap - o->len, fmt, ap);
 	va_end(ap);
-	if (n > 0 && (size_t)n < o->cap - o->len)
-		o->len += (size_t)n;
+	if (n < 0 || (size_t)n >= o->cap - o->len)
+		abort();	/* the harness sized it wrong */
+	o->len += (size_t)n;
 }
 
 /* One value from the tagged bytes at *d; depth bounds tables. */
@@ -194,7 +195,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size > 4096)
 		return -1;
-	code.cap = 64 + size * 48;
+	/* a byte becomes at most ~110 characters (tag 12), a string's
+	   byte 4 ("\\ddd") */
+	code.cap = 256 + size * 128;
 	if ((code.s = malloc(code.cap)) == NULL)
 		return 0;
 	put(&code, "function check(t) return ");
