@@ -4,8 +4,9 @@
 # replays its checked-in corpus (seeds and the crash-* files of every bug
 # fuzzing found: a fixed bug that comes back fails here), then fuzzes for
 # FUZZ_TEST_SECONDS (default 15) from that corpus.  No crash, no leak, no
-# input slower than 30 s (a loaded CI machine), none above 2 GB.  A failure prints the end of
-# the fuzzer's output and the path of the reproducer (kept).
+# input slower than 30 s (a loaded CI machine), none above 2 GB.  A
+# failure prints the end of the fuzzer's output and the reproducer's path
+# (kept).
 T=$(cd "$(dirname "$0")/.." && pwd)
 . "$T/lib.sh"
 ROOT=$(cd "$T/.." && pwd)
