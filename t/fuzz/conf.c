@@ -21,8 +21,9 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int	LLVMFuzzerInitialize(int *argc, char ***argv);
 
-static int	fd = -1;
-static char	path[64];
+static int		fd = -1;
+static char		path[64];
+static unsigned long	inputs;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -47,6 +48,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 64 * 1024)
 		return -1;
+	/* a fresh Lua state now and then: it keeps every chunk compiled */
+	if (++inputs % 500 == 0) {
+		lua_rt_release();
+		if (lua_rt_acquire(&e) == NULL)
+			abort();
+	}
 	if (fd < 0) {
 		fd = memfd_create("lvsmond.conf", 0);
 		if (fd < 0)

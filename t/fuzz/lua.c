@@ -42,6 +42,7 @@ static struct event_base	*base;
 static struct probe		 p;
 static int			 done;
 static struct probe_result	 res;
+static unsigned long		 inputs;
 
 struct out {
 	char	*s;
@@ -195,6 +196,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size > 4096)
 		return -1;
+	/* the state keeps every chunk compiled while it lives (lua/rt.c's
+	   cache, by text): start a fresh one now and then, or the memory
+	   limit ends a long run */
+	if (++inputs % 500 == 0) {
+		lua_rt_release();
+		if (lua_rt_acquire(&e) == NULL)
+			abort();
+	}
 	/* a byte becomes at most ~110 characters (tag 12), a string's
 	   byte 4 ("\\ddd") */
 	code.cap = 256 + size * 128;
