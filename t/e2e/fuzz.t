@@ -49,7 +49,7 @@ for n in "${names[@]}"; do
 	fi
 	nfiles=$(find "$corpus" -type f | wc -l)
 	ncrash=$(find "$corpus" -type f -name 'crash-*' | wc -l)
-	"$bin" -runs=0 -timeout=30 -rss_limit_mb=2048 \
+	timeout -k 10 600 "$bin" -runs=0 -timeout=30 -rss_limit_mb=2048 \
 	    -artifact_prefix="$D/$n-" "$corpus" >"$D/$n.replay" 2>&1
 	ok $? "$n: its $nfiles corpus files ($ncrash regression files of" \
 	    "fixed crashes) replay without a crash, leak or timeout" ||
@@ -59,7 +59,7 @@ for n in "${names[@]}"; do
 	if [ -d "$corpus-raw" ]; then
 		nfiles=$(find "$corpus-raw" -type f | wc -l)
 		ncrash=$(find "$corpus-raw" -type f -name 'crash-*' | wc -l)
-		LVSMON_FUZZ_RAW=1 "$bin" -runs=0 -timeout=30 \
+		LVSMON_FUZZ_RAW=1 timeout -k 10 600 "$bin" -runs=0 -timeout=30 \
 		    -rss_limit_mb=2048 -artifact_prefix="$D/$n-" \
 		    "$corpus-raw" >"$D/$n.raw" 2>&1
 		ok $? "$n: its $nfiles raw corpus files ($ncrash regression" \
@@ -68,7 +68,10 @@ for n in "${names[@]}"; do
 	fi
 
 	mkdir -p "$D/$n.new"
-	"$bin" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 \
+	# the outer timeout: a process that hangs on its way out (a library's
+	# exit() inside an input) fails instead of stalling make test
+	timeout -k 10 $((secs + 300)) "$bin" -max_total_time="$secs" \
+	    -timeout=30 -rss_limit_mb=2048 \
 	    -max_len=65536 -print_final_stats=1 -artifact_prefix="$D/$n-" \
 	    "$D/$n.new" "$corpus" >"$D/$n.fuzz" 2>&1
 	rc=$?

@@ -23,13 +23,18 @@ fi
 rc=0
 for n in "${names[@]}"; do
 	bin=$B/t/fuzz/$n
-	[ -x "$bin" ] || { echo "$n: no $bin (make fuzz-build)"; rc=1; continue; }
+	if [ ! -x "$bin" ]; then
+		echo "$n: no $bin (make fuzz-build)"
+		rc=1
+		continue
+	fi
 	work=${FUZZ_KEEP:+$FUZZ_KEEP/$n}
 	[ -n "$work" ] || work=$art/$n.new
 	mkdir -p "$work" "$art"
 	log=$art/$n.log
 	start=$(date +%s)
-	"$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
+	timeout -k 10 $((secs + 300)) \
+	    "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
 	    -max_len=65536 -print_final_stats=1 \
 	    -artifact_prefix="$art/$n-" "$work" "$T/t/fuzz/corpus/$n" \
 	    >"$log" 2>&1
