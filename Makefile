@@ -53,7 +53,8 @@ TOOL_BIN = $(TOOL_SRC:%.c=$(B)/%)
 BENCH_SRC = $(wildcard bench/*.c)
 BENCH_BIN = $(BENCH_SRC:%.c=$(B)/%)
 
-.PHONY: all build san deps test unit e2e demo clean distclean bench install
+.PHONY: all build san deps test unit e2e demo clean distclean bench install \
+	fuzz fuzz-build
 .DEFAULT_GOAL := all
 
 all: deps-check
@@ -89,6 +90,39 @@ $(B)/bench/%: $(B)/bench/%.o $(B)/liblvsmon.a
 san:
 	@$(MAKE) --no-print-directory MODE=san build
 
+# make fuzz [FUZZ_SECONDS=N]: every libFuzzer harness (t/fuzz/*.c, see
+# t/fuzz/README.md) for N seconds each, its seed corpus first.  clang, not
+# gcc: the harnesses and their own copy of the library objects live in
+# build-fuzz/, built with ASan and UBSan and the fuzzer's coverage; build/
+# and build-san/ stay as they are.
+FUZZ_CC	?= clang-14
+FB	 = build-fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS = $(CFLAGS_COMMON) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
+	   -fsanitize=fuzzer-no-link
+FUZZ_SRC = $(wildcard t/fuzz/*.c)
+FUZZ_BIN = $(FUZZ_SRC:%.c=$(FB)/%)
+FUZZ_OBJ = $(LIB_SRC:%.c=$(FB)/%.o)
+FUZZ_SECONDS ?= 60
+
+$(FB)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FB)/liblvsmon.a: $(FUZZ_OBJ)
+	$(AR) rcs $@ $^
+
+.PRECIOUS: $(FB)/t/fuzz/%.o
+$(FB)/t/fuzz/%: $(FB)/t/fuzz/%.o $(FB)/liblvsmon.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_COMMON)
+
+fuzz-build: deps-check
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) LVSMON_FUZZ_BUILD=$(CURDIR)/$(FB) \
+	    bash t/fuzz/run.sh
+
 # Debian packages the build, the tests and the demo need.  Installed only
 # when one is missing, so a prepared machine does not wait on apt.
 DEB_PKGS = gcc make pkg-config libc6-dev libevent-dev libconfig-dev \
@@ -101,7 +135,7 @@ DEB_PKGS = gcc make pkg-config libc6-dev libevent-dev libconfig-dev \
 	   openssh-server \
 	   qemu-system-x86 busybox-static ipvsadm cpio xz-utils kmod keepalived \
 	   prometheus-alertmanager prometheus python3-aiosmtpd nsca nsca-client \
-	   perl curl python3 procps psmisc bird2
+	   perl curl python3 procps psmisc bird2 clang-14 libclang-rt-14-dev
 # The packages' own services (snmpd, chrony, freeradius, nsca, sshd...) are
 # not started by the install: the tests start private instances, and a
 # system chronyd must not appear on a machine because its tests ran.
@@ -130,6 +164,7 @@ deps-check:
 # `make demo` runs, under the sanitizers (LVSMON_BUILD=build-san).
 test: deps
 	@$(MAKE) --no-print-directory MODE=san build
+	@$(MAKE) --no-print-directory fuzz-build
 	@LVSMON_BUILD=$(CURDIR)/build-san CMOCKA_MESSAGE_OUTPUT=TAP \
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/t/lsan.supp \
@@ -170,6 +205,6 @@ install: all
 		cp -R plugins/. $(DESTDIR)$(DATADIR)/plugins/; fi
 
 clean:
-	rm -rf build build-san lvsmond lvsmonctl
+	rm -rf build build-san build-fuzz lvsmond lvsmonctl
 
--include $(shell find build build-san -name '*.d' 2>/dev/null)
+-include $(shell find build build-san build-fuzz -name '*.d' 2>/dev/null)

@@ -58,6 +58,7 @@
 #include <string.h>
 
 #include "checkers/chk_conf.h"
+#include "checkers/chk_exec.h"
 #include "checkers/spawn.h"
 #include "monitor/model.h"
 #include "monitor/probe.h"
@@ -287,9 +288,8 @@ exec_run_free(struct exec_run *run)
 	free(run);
 }
 
-/* First line of s (at most len bytes), trimmed, into out. */
-static void
-exec_first_line(const char *s, size_t len, char *out, size_t outlen)
+void
+chk_exec_first_line(const char *s, size_t len, char *out, size_t outlen)
 {
 	size_t	n = 0;
 
@@ -321,9 +321,9 @@ exec_done(const struct chk_spawn_result *r, void *arg)
 	unsigned		 w;
 	int			 hint;
 
-	exec_first_line(r->out, r->out_len, line, sizeof(line));
+	chk_exec_first_line(r->out, r->out_len, line, sizeof(line));
 	if (line[0] == '\0')
-		exec_first_line(r->err, r->err_len, line, sizeof(line));
+		chk_exec_first_line(r->err, r->err_len, line, sizeof(line));
 	exec_run_free(run);
 	p->run = NULL;
 

@@ -55,6 +55,7 @@
 #include <pcre2.h>
 
 #include "checkers/chk_conn.h"
+#include "checkers/chk_http.h"
 #include "checkers/chk_tls.h"
 #include "monitor/probe.h"
 
@@ -341,10 +342,8 @@ http_end(struct http_run *run, int abort, enum chk_verdict v,
 	probe_done(p, v, -1, r, "%s", msg);
 }
 
-/* "HTTP/1.1 200 OK": returns the code, or -1 when the line is not a
- * status line.  line is NUL-terminated at or after its end. */
-static int
-http_parse_status(const char *line)
+int
+chk_http_parse_status(const char *line)
 {
 	const char	*s = line;
 	int		 code = 0;
@@ -368,9 +367,8 @@ http_parse_status(const char *line)
 	return code;
 }
 
-/* Content-Length from the header block buf[0..end), or -1. */
-static long long
-http_content_length(const char *buf, size_t end)
+long long
+chk_http_content_length(const char *buf, size_t end)
 {
 	static const char	 name[] = "content-length:";
 	const char		*line = buf, *nl, *s;
@@ -468,7 +466,7 @@ http_progress(struct http_run *run, size_t old_len)
 	}
 	if (run->status < 0 &&
 	    memchr(run->buf, '\n', run->len) != NULL) {
-		if ((run->status = http_parse_status(run->buf)) < 0) {
+		if ((run->status = chk_http_parse_status(run->buf)) < 0) {
 			http_end(run, 1, CHK_V_FAIL, CHK_R_PROTOCOL,
 			    "http: malformed status line");
 			return 1;
@@ -501,7 +499,7 @@ http_progress(struct http_run *run, size_t old_len)
 				    "http: headers too long");
 			return 1;
 		}
-		run->clen = http_content_length(run->buf, run->hdr_end);
+		run->clen = chk_http_content_length(run->buf, run->hdr_end);
 	}
 	/* The headers are complete.  Is the body too? */
 	end = run->buf + run->len;

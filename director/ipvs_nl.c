@@ -261,6 +261,22 @@ recv_one(struct ipvs_nl *nl, size_t *n, char *err, size_t errlen)
 }
 
 /*
+ * An NLMSG_ERROR's code: 0 or -errno.  A message too short to hold one,
+ * or a positive code, is not the kernel's answer: -EPROTO, never a
+ * positive value that callers would take for success.
+ */
+static int
+ack_error(const struct nlmsghdr *h)
+{
+	int e;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
+		return -EPROTO;
+	memcpy(&e, NLMSG_DATA(h), sizeof(e));
+	return e > 0 ? -EPROTO : e;
+}
+
+/*
  * Send nl->tx (len bytes holding the requests seq0+1 .. seq0+count) and
  * read one ack per request into res[seq - seq0 - 1].
  */
@@ -269,6 +285,7 @@ transact(struct ipvs_nl *nl, size_t len, uint32_t seq0, size_t count,
     int *res, char *err, size_t errlen)
 {
 	size_t got = 0, n;
+	int left;
 	int r;
 
 	if ((r = send_all(nl, len, err, errlen)) < 0)
@@ -278,14 +295,15 @@ transact(struct ipvs_nl *nl, size_t len, uint32_t seq0, size_t count,
 
 		if ((r = recv_one(nl, &n, err, errlen)) < 0)
 			return r;
-		for (h = (struct nlmsghdr *)nl->rx; NLMSG_OK(h, n);
-		    h = NLMSG_NEXT(h, n)) {
+		left = (int)n;	/* signed: see request() */
+		for (h = (struct nlmsghdr *)nl->rx; nlmsg_ok(h, left);
+		    h = nlmsg_next(h, &left)) {
 			uint32_t k = h->nlmsg_seq - seq0;
 
 			if (h->nlmsg_type != NLMSG_ERROR || k == 0 ||
 			    k > count)
 				continue;
-			res[k - 1] = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			res[k - 1] = ack_error(h);
 			got++;
 		}
 	}
@@ -411,6 +429,30 @@ get_stats(struct nlattr *s64, struct nlattr *s32, struct dir_real_stats *st,
 		*conns = get_num(tb[IPVS_STATS_ATTR_CONNS]);
 }
 
+/*
+ * Minimum lengths of the attributes read with nla_get_u16/u32/u8: without
+ * a policy libnl checks none, and a short attribute would be read past its
+ * end (into the next one).  The rest go through get_num()/get_addr(),
+ * which look at the length themselves.
+ */
+static const struct nla_policy svc_policy[IPVS_SVC_ATTR_MAX + 1] = {
+	[IPVS_SVC_ATTR_AF]		= { .type = NLA_U16 },
+	[IPVS_SVC_ATTR_PROTOCOL]	= { .type = NLA_U16 },
+	[IPVS_SVC_ATTR_PORT]		= { .type = NLA_U16 },
+	[IPVS_SVC_ATTR_FWMARK]		= { .type = NLA_U32 },
+	[IPVS_SVC_ATTR_TIMEOUT]		= { .type = NLA_U32 },
+	[IPVS_SVC_ATTR_NETMASK]		= { .type = NLA_U32 },
+};
+static const struct nla_policy dest_policy[IPVS_DEST_ATTR_MAX + 1] = {
+	[IPVS_DEST_ATTR_PORT]		= { .type = NLA_U16 },
+	[IPVS_DEST_ATTR_ADDR_FAMILY]	= { .type = NLA_U16 },
+};
+static const struct nla_policy daemon_policy[IPVS_DAEMON_ATTR_MAX + 1] = {
+	[IPVS_DAEMON_ATTR_SYNC_MAXLEN]	= { .type = NLA_U16 },
+	[IPVS_DAEMON_ATTR_MCAST_PORT]	= { .type = NLA_U16 },
+	[IPVS_DAEMON_ATTR_MCAST_TTL]	= { .type = NLA_U8 },
+};
+
 static int
 parse_svc(struct nlmsghdr *h, struct ipvs_svc *s)
 {
@@ -421,7 +463,7 @@ parse_svc(struct nlmsghdr *h, struct ipvs_svc *s)
 	if (genlmsg_parse(h, 0, tb, IPVS_CMD_ATTR_MAX, NULL) < 0 ||
 	    tb[IPVS_CMD_ATTR_SERVICE] == NULL ||
 	    nla_parse_nested(a, IPVS_SVC_ATTR_MAX, tb[IPVS_CMD_ATTR_SERVICE],
-	    NULL) < 0 || a[IPVS_SVC_ATTR_AF] == NULL)
+	    svc_policy) < 0 || a[IPVS_SVC_ATTR_AF] == NULL)
 		return -EPROTO;
 	s->af = nla_get_u16(a[IPVS_SVC_ATTR_AF]);
 	if (a[IPVS_SVC_ATTR_FWMARK] != NULL)
@@ -465,7 +507,7 @@ parse_dest(struct nlmsghdr *h, int svc_af, struct ipvs_dest *d)
 	if (genlmsg_parse(h, 0, tb, IPVS_CMD_ATTR_MAX, NULL) < 0 ||
 	    tb[IPVS_CMD_ATTR_DEST] == NULL ||
 	    nla_parse_nested(a, IPVS_DEST_ATTR_MAX, tb[IPVS_CMD_ATTR_DEST],
-	    NULL) < 0 || a[IPVS_DEST_ATTR_PORT] == NULL)
+	    dest_policy) < 0 || a[IPVS_DEST_ATTR_PORT] == NULL)
 		return -EPROTO;
 	d->af = a[IPVS_DEST_ATTR_ADDR_FAMILY] != NULL ?
 	    nla_get_u16(a[IPVS_DEST_ATTR_ADDR_FAMILY]) : svc_af;
@@ -514,6 +556,7 @@ request(struct ipvs_nl *nl, uint8_t cmd, int flags, const struct ipvs_svc *s,
     size_t errlen)
 {
 	size_t len = 0, n;
+	int left;
 	uint32_t seq;
 	int r, cbr = 0;
 
@@ -527,14 +570,19 @@ request(struct ipvs_nl *nl, uint8_t cmd, int flags, const struct ipvs_svc *s,
 
 		if ((r = recv_one(nl, &n, err, errlen)) < 0)
 			return r;
-		for (h = (struct nlmsghdr *)nl->rx; NLMSG_OK(h, n);
-		    h = NLMSG_NEXT(h, n)) {
+		/* NLMSG_NEXT on a size_t count subtracts the aligned
+		   length: a last message whose length is not a multiple
+		   of 4 wraps it to a huge value that NLMSG_OK accepts;
+		   libnl's nlmsg_ok()/nlmsg_next() count in an int */
+		left = (int)n;
+		for (h = (struct nlmsghdr *)nl->rx; nlmsg_ok(h, left);
+		    h = nlmsg_next(h, &left)) {
 			if (h->nlmsg_seq != seq)
 				continue;
 			if (h->nlmsg_type == NLMSG_DONE)
 				return cbr;
 			if (h->nlmsg_type == NLMSG_ERROR) {
-				r = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+				r = ack_error(h);
 				if (r == 0 && (flags & NLM_F_DUMP))
 					continue;
 				if (r == 0)	/* a doit's ack: the end */
@@ -761,7 +809,7 @@ on_daemon(struct nlmsghdr *h, void *arg)
 	if (genlmsg_parse(h, 0, tb, IPVS_CMD_ATTR_MAX, NULL) < 0 ||
 	    tb[IPVS_CMD_ATTR_DAEMON] == NULL ||
 	    nla_parse_nested(a, IPVS_DAEMON_ATTR_MAX,
-	    tb[IPVS_CMD_ATTR_DAEMON], NULL) < 0 ||
+	    tb[IPVS_CMD_ATTR_DAEMON], daemon_policy) < 0 ||
 	    a[IPVS_DAEMON_ATTR_STATE] == NULL)
 		return -EPROTO;
 	d = &ds->d[ds->n++];

@@ -149,6 +149,30 @@ nft_batch_done(struct nft_batch *b, struct nlmsghdr *nlh)
 }
 
 /*
+ * Does buf[0..len) hold whole netlink messages?  libmnl's mnl_nlmsg_ok()
+ * compares the length as an int: a header claiming 2^31 bytes or more
+ * passes it and mnl_cb_run() walks off the buffer.  The kernel never
+ * sends one; an answer that does is refused before libmnl sees it.
+ */
+static int
+msgs_ok(const char *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		struct nlmsghdr h;
+		size_t step;
+
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
+			return 0;
+		step = ((size_t)h.nlmsg_len + 3) & ~(size_t)3;
+		off += step < len - off ? step : len - off;
+	}
+	return 1;
+}
+
+/*
  * Read what the kernel said about the batch.  nfnetlink runs the whole
  * batch inside our sendmsg(), so every answer is queued when it returns:
  * read without blocking until the queue is empty.
@@ -179,6 +203,12 @@ batch_answers(struct nft_nl *n, struct nft_batch *b, uint32_t last,
 			break;
 		}
 		len = (int)r;
+		if (!msgs_ok(buf, (size_t)r)) {
+			if (first == 0)
+				first = dir_err(err, errlen, -EPROTO,
+				    "nft: a malformed answer from the kernel");
+			continue;
+		}
 		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
 		    nlh = mnl_nlmsg_next(nlh, &len)) {
 			const struct nlmsgerr *e;
@@ -300,6 +330,9 @@ dump_run(struct nft_nl *n, struct nlmsghdr *nlh, struct dump_ctx *d,
 			return dir_err(err, errlen, -errno, "nft: %s: %s",
 			    what, strerror(errno));
 		}
+		if (!msgs_ok(buf, (size_t)len))
+			return dir_err(err, errlen, -EPROTO, "nft: %s: a "
+			    "malformed answer from the kernel", what);
 		r = mnl_cb_run(buf, (size_t)len, seq, n->portid, dump_cb, d);
 		if (r < 0) {
 			int e = errno;
@@ -318,6 +351,36 @@ dump_run(struct nft_nl *n, struct nlmsghdr *nlh, struct dump_ctx *d,
 	return 0;
 }
 
+/* An expression names its kind (libnftnl 1.2.4 strcmp()s the name of a
+ * set's expression without looking whether there is one). */
+static int
+expr_ok(const struct nlattr *expr)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, expr)
+		if (mnl_attr_get_type(a) == NFTA_EXPR_NAME &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+set_ok(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a, *x;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == NFTA_SET_EXPR && !expr_ok(a))
+			return 0;
+		if (mnl_attr_get_type(a) == NFTA_SET_EXPRESSIONS)
+			mnl_attr_for_each_nested(x, a)
+				if (!expr_ok(x))
+					return 0;
+	}
+	return 1;
+}
+
 static int
 parse_set(const struct nlmsghdr *nlh, struct dump_ctx *d)
 {
@@ -326,7 +389,7 @@ parse_set(const struct nlmsghdr *nlh, struct dump_ctx *d)
 
 	if (s == NULL)
 		return -ENOMEM;
-	if (nftnl_set_nlmsg_parse(nlh, s) < 0) {
+	if (!set_ok(nlh) || nftnl_set_nlmsg_parse(nlh, s) < 0) {
 		nftnl_set_free(s);
 		return -EINVAL;
 	}
@@ -392,6 +455,53 @@ nft_dump_chains(struct nft_nl *n, const char *table, nft_chain_cb cb,
 	return dump_run(n, nlh, &d, "listing chains", err, errlen);
 }
 
+/* A jump/goto verdict names its chain (a NUL-terminated string). */
+static int
+verdict_ok(const struct nlattr *verdict)
+{
+	const struct nlattr *v;
+	uint32_t code = 0;
+	int chain = 0;
+
+	mnl_attr_for_each_nested(v, verdict) {
+		if (mnl_attr_get_type(v) == NFTA_VERDICT_CODE &&
+		    mnl_attr_get_payload_len(v) >= sizeof(uint32_t))
+			code = ntohl(mnl_attr_get_u32(v));
+		if (mnl_attr_get_type(v) == NFTA_VERDICT_CHAIN &&
+		    mnl_attr_validate(v, MNL_TYPE_NUL_STRING) == 0)
+			chain = 1;
+	}
+	return chain || (code != (uint32_t)NFT_JUMP &&
+	    code != (uint32_t)NFT_GOTO);
+}
+
+/*
+ * libnftnl 1.2.4 strdup()s the chain of an element's jump or goto verdict
+ * without looking whether there is one (a SEGV in the daemon on a
+ * malformed dump): look first.
+ */
+static int
+elems_ok(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a, *el, *x, *dv;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(el, a)
+			mnl_attr_for_each_nested(x, el) {
+				if (mnl_attr_get_type(x) != NFTA_SET_ELEM_DATA)
+					continue;
+				mnl_attr_for_each_nested(dv, x)
+					if (mnl_attr_get_type(dv) ==
+					    NFTA_DATA_VERDICT &&
+					    !verdict_ok(dv))
+						return 0;
+			}
+	}
+	return 1;
+}
+
 static int
 parse_elems(const struct nlmsghdr *nlh, struct dump_ctx *d)
 {
@@ -402,7 +512,7 @@ parse_elems(const struct nlmsghdr *nlh, struct dump_ctx *d)
 
 	if (s == NULL)
 		return -ENOMEM;
-	if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0) {
+	if (!elems_ok(nlh) || nftnl_set_elems_nlmsg_parse(nlh, s) < 0) {
 		nftnl_set_free(s);
 		return -EINVAL;
 	}

@@ -41,7 +41,9 @@ cur_set(const char *name, uint32_t flags, void *arg)
 	struct nft_cur *c = arg;
 	size_t fcap = c->cap[0];
 
-	if (strncmp(name, "sched_", 6) != 0 || strlen(name) >= 32)
+	/* a set without a name (not from any kernel we know): not ours */
+	if (name == NULL || strncmp(name, "sched_", 6) != 0 ||
+	    strlen(name) >= 32)
 		return 0;
 	if (nft_grow((void **)&c->sets, &c->cap[0], c->nsets, sizeof(*c->sets)))
 		return -ENOMEM;
@@ -62,7 +64,8 @@ cur_chain(const char *table, const char *name, void *arg)
 {
 	struct nft_cur *c = arg;
 
-	if (strncmp(name, "svc_", 4) != 0 || strlen(name) >= 32)
+	if (name == NULL || strncmp(name, "svc_", 4) != 0 ||
+	    strlen(name) >= 32)
 		return 0;
 	if (nft_grow((void **)&c->chains, &c->cap[1], c->nchains,
 	    sizeof(*c->chains)))

@@ -925,6 +925,33 @@ lua_rt_resume(struct lua_run *run)
 	lua_rt_wake(run);
 }
 
+/*
+ * A returned value in words, for a message: never luaL_tolstring(), whose
+ * __tostring and __name metamethods run the script's code (which may
+ * raise) outside any protected call, where an error is a panic.
+ */
+static const char *
+rt_describe(lua_State *L, int idx, char *buf, size_t len)
+{
+	switch (lua_type(L, idx)) {
+	case LUA_TNUMBER:
+		if (lua_isinteger(L, idx))
+			snprintf(buf, len, "%lld",
+			    (long long)lua_tointeger(L, idx));
+		else
+			snprintf(buf, len, "%.14g",
+			    (double)lua_tonumber(L, idx));
+		return buf;
+	case LUA_TSTRING:
+		snprintf(buf, len, "\"%s\"", lua_tostring(L, idx));
+		return buf;
+	case LUA_TBOOLEAN:
+		return lua_toboolean(L, idx) ? "true" : "false";
+	default:
+		return lua_typename(L, lua_type(L, idx));
+	}
+}
+
 /* What check() returned (st LUA_OK, nres values on co). */
 static void
 run_returned(struct lua_run *run, int nres)
@@ -961,9 +988,12 @@ run_returned(struct lua_run *run, int nres)
 	if (nres >= 2 && !lua_isnil(co, b + 1)) {
 		wi = lua_tointegerx(co, b + 1, &isint);
 		if (!isint || wi < 0 || wi > 65535) {
+			char	wd[32];
+
 			snprintf(buf, sizeof(buf), "%s: check() returned "
 			    "weight %.20s: expected an integer 0..65535",
-			    run->ck->chunk, luaL_tolstring(co, b + 1, NULL));
+			    run->ck->chunk, rt_describe(co, b + 1, wd,
+			    sizeof(wd)));
 			run_finish(run, CHK_V_FAIL, -1, CHK_R_SCRIPT, buf);
 			return;
 		}

@@ -20,8 +20,8 @@
 #include "snmp/snmp.h"
 #include "rows.h"
 
-#define COL_ADMIN	7
-#define COL_WEIGHT	8
+#define COL_ADMIN	MIB_LVSMON_COL_ADMIN
+#define COL_WEIGHT	MIB_LVSMON_COL_WEIGHT
 #define OLD_KEY		"lvsmon-old"
 
 static const oid lvsmon_oid[] = { MIB_LVS_OID, 100 };
@@ -88,9 +88,8 @@ global_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 	return SNMP_ERR_NOERROR;
 }
 
-/* RESERVE1: is this varbind acceptable?  An SNMP error, or 0. */
-static int
-check_set(const struct mib_real *mr, unsigned col,
+int
+mib_lvsmon_check_set(const struct mib_real *mr, unsigned col,
     const netsnmp_variable_list *vb)
 {
 	int	rc;
@@ -111,9 +110,8 @@ check_set(const struct mib_real *mr, unsigned col,
 	}
 }
 
-/* Set a column through the command path; 0 or -errno (logged). */
-static int
-apply(struct mib_real *mr, unsigned col, long v)
+int
+mib_lvsmon_apply(struct mib_real *mr, unsigned col, long v)
 {
 	struct err	e = { "" };
 	int		rc;
@@ -148,7 +146,8 @@ set_modes(netsnmp_agent_request_info *ri, netsnmp_request_info *requests)
 			continue;
 		switch (ri->mode) {
 		case MODE_SET_RESERVE1:
-			if ((rc = check_set(mr, ti->colnum, r->requestvb)) != 0)
+			if ((rc = mib_lvsmon_check_set(mr, ti->colnum,
+			    r->requestvb)) != 0)
 				netsnmp_set_request_error(ri, r, rc);
 			break;
 		case MODE_SET_ACTION:
@@ -161,7 +160,8 @@ set_modes(netsnmp_agent_request_info *ri, netsnmp_request_info *requests)
 			    (long)mr->rs->admin + 1 : mr->rs->admin_weight;
 			netsnmp_request_add_list_data(r,
 			    netsnmp_create_data_list(OLD_KEY, old, free));
-			if (apply(mr, ti->colnum, *r->requestvb->val.integer)
+			if (mib_lvsmon_apply(mr, ti->colnum,
+			    *r->requestvb->val.integer)
 			    < 0)
 				netsnmp_set_request_error(ri, r,
 				    SNMP_ERR_COMMITFAILED);
@@ -169,7 +169,7 @@ set_modes(netsnmp_agent_request_info *ri, netsnmp_request_info *requests)
 		case MODE_SET_UNDO:
 			old = netsnmp_request_get_list_data(r, OLD_KEY);
 			if (old != NULL && mr != NULL)
-				apply(mr, ti->colnum, *old);
+				mib_lvsmon_apply(mr, ti->colnum, *old);
 			break;
 		default:	/* RESERVE2, COMMIT, FREE: nothing to do */
 			break;

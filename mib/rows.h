@@ -145,4 +145,18 @@ void	mib_lvsmon_unregister(void);
 int	mib_legacy_fill(void);
 int	mib_lvsmon_fill(void);
 
+/*
+ * SET of lvsmonRealTable, split out of the handler's modes so that the
+ * fuzz harness (t/fuzz/snmpset.c) runs the same code on any varbind.
+ * check_set: RESERVE1, is vb acceptable for column col of row mr (NULL:
+ * no such row)?  An SNMP error, or 0.  apply: ACTION and UNDO, set the
+ * column through the command path (mon_cmd_*(), like lvsmonctl); 0 or
+ * -errno (logged).
+ */
+#define MIB_LVSMON_COL_ADMIN	7
+#define MIB_LVSMON_COL_WEIGHT	8
+int	mib_lvsmon_check_set(const struct mib_real *mr, unsigned col,
+	    const netsnmp_variable_list *vb);
+int	mib_lvsmon_apply(struct mib_real *mr, unsigned col, long v);
+
 #endif

@@ -19,6 +19,7 @@
 #include "alert.h"
 #include "ha_int.h"
 #include "announce.h"
+#include "conf_include.h"
 #include "log.h"
 #include "model.h"
 
@@ -999,6 +1000,8 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 	int			 rc;
 
 	memset(m, 0, sizeof(*m));
+	if ((rc = mon_conf_includes_check(file, e)) < 0)
+		return rc;	/* libconfig would exit() on it */
 	config_init(&cfg);
 	if (config_read_file(&cfg, file) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)

@@ -213,7 +213,9 @@ apply(const struct mon_directive *dirs, void *base,
 	}
 
 	for (d = dirs; d != NULL && d->key != NULL; d++) {
-		void *field = (char *)base + d->offset;
+		/* base NULL: a table of MON_D_OTHER rows only (no field);
+		   NULL + 0 is undefined behaviour all the same */
+		void *field = base != NULL ? (char *)base + d->offset : NULL;
 
 		s = NULL;
 		if (specific != NULL)

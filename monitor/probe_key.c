@@ -38,7 +38,9 @@ put(struct buf *b, const char *fmt, ...)
 		return;
 	for (;;) {
 		va_start(ap, fmt);
-		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+		/* the first call has no buffer: NULL + 0 is undefined */
+		n = vsnprintf(b->s != NULL ? b->s + b->len : NULL,
+		    b->cap - b->len, fmt, ap);
 		va_end(ap);
 		if (n < 0) {
 			b->err = 1;

@@ -56,7 +56,7 @@ bad()
 	    "$name: says $(basename "$f"):$line, the key, what was expected"
 }
 
-plan 17
+plan 19
 
 bad syntax "syntax error" "" \
     'address = "198.51.100.11"; port = 8080;' \
@@ -85,5 +85,13 @@ like "$out" "lvsmond: configuration $D/good\.conf ok" \
 out=$("$LVSMON_BUILD/lvsmond" -t -f "$D/none.conf" 2>&1)
 ok $(($? == 1 ? 0 : 1)) "a missing file: lvsmond -t exits 1"
 like "$out" "$D/none\.conf" "a missing file: the message names the file"
+# libconfig 1.5 exit()s on an @include it cannot read() (a directory):
+# refused first, with the line, so that a reload cannot kill the daemon
+mkdir -p "$D/conf.d"
+printf 'x = 1;\n  @include "%s"\n' "$D/conf.d" >"$D/incdir.conf"
+out=$("$LVSMON_BUILD/lvsmond" -t -f "$D/incdir.conf" 2>&1)
+is "$?" 1 "@include of a directory: lvsmond -t exits 1 (not 2 from libconfig)"
+like "$out" "$D/incdir\.conf:2: @include \"$D/conf\.d\": not a regular file" \
+    "@include of a directory: says FILE:2 and what is wrong"
 [ ! -e "$D/ctl.sock" ]
 ok $? "lvsmond -t opens no control socket"

@@ -66,6 +66,12 @@ weight_is_the_weight_hint(void **state)
 	    NULL);
 	lt_expect(lt_run(c), CHK_V_FAIL, CHK_R_SCRIPT,
 	    "weight 70000: expected an integer 0..65535");
+	/* the message names the value without running its metamethods:
+	   a __tostring that raises once panicked the daemon (t/fuzz/lua) */
+	lt_configure_code(c, "function check(t) return 'up', setmetatable("
+	    "{}, { __tostring = function() error('boom') end }) end", NULL);
+	lt_expect(lt_run(c), CHK_V_FAIL, CHK_R_SCRIPT,
+	    "weight table: expected an integer 0..65535");
 }
 
 static void
