@@ -19,7 +19,8 @@ _demo_exit()
 trap _demo_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-. "$T/lab.sh"
+# ha.sh brings lab.sh (sourcing lab.sh twice would forget the lab to clean)
+. "$T/ha.sh"
 . "$T/snmp.sh"
 PATH=$PATH:/usr/sbin
 SNMP=""
@@ -288,6 +289,80 @@ demo_metrics()
 		grep -E '^lvsmon_(real_weight\\{.*kind=\"(configured|kernel)\"|real_state\\{.*\\} 1|real_connections_total|service_quorum_up)'"
 }
 
+demo_failover()
+{
+	local p=demoha$$ d i pid gap fails probe
+	step "Director failover: two directors, kill -9 the master"
+	ha_up "$p" 2 || { say "(skipped: could not build the failover lab)"
+		return; }
+	for i in 1 2; do
+		lab_rs_start "$p" "$i" || die "failover lab: rs$i did not start"
+	done
+	d=$(lab_dir "$p")
+	ha_conf "$p" 1 150 true "" 0.2 3 >"$d/d1.conf"
+	ha_conf "$p" 2 100 true "" 0.2 3 >"$d/d2.conf"
+	ha_start "$p" 1 "$d/d1.conf" && ha_start "$p" 2 "$d/d2.conf" ||
+	    die "failover lab: lvsmond did not start"
+	_lab_wait 10 ha_role_is "$p" 1 master &&
+	    _lab_wait 10 ha_role_is "$p" 2 backup ||
+	    die "failover lab: no master/backup pair"
+	say "A second lab: a client and two directors on one segment, each" \
+	    "running lvsmond with the same service and a director block; the" \
+	    "VIPs (outside, and the real servers' gateway inside) are held by" \
+	    "the master. Heartbeats every 0.2 s, signed with HMAC-SHA256 over a" \
+	    "shared key; a peer silent for 3 intervals is dead."
+	shown "sed -n '/^director/,/^};/p' d1.conf" \
+	    sed -n '/^director/,/^};/p' "$d/d1.conf"
+	shown "lvsmonctl role            # on the backup, d2" ha_ctl "$p" 2 role
+	ha_watch "$p" cli probe "$HA_VIP4" "$HA_PORT" 20 -r >"$d/probe.out" \
+	    2>&1 &
+	probe=$!
+	_lab_track "$p" "$probe"
+	sleep 0.5
+	say "The client connects to $HA_VIP4:$HA_PORT every 20 ms. Now" \
+	    "kill -9 the master and take its links down (the machine died):"
+	pid=$(cat "$d/d1.bg")
+	# the shell's own "Killed" notice is not part of the show
+	exec 3>&2 2>/dev/null
+	kill -KILL "$pid"
+	ip -n "$p-d1" link set eth0 down
+	ip -n "$p-d1" link set eth1 down
+	wait "$pid"
+	exec 2>&3 3>&-
+	rm -f "$d/d1.bg"
+	_lab_wait 10 ha_role_is "$p" 2 master || die "d2 did not take over"
+	_lab_wait 20 eval '! kill -0 '"$probe"' 2>/dev/null'
+	wait "$probe" 2>/dev/null
+	gap=$(sed -n 's/^gap_ms //p' "$d/probe.out")
+	fails=$(sed -n 's/^fail //p' "$d/probe.out")
+	say "The client could not connect for ${gap:-?} ms (${fails:-?} connects" \
+	    "failed); d2 added the VIPs and sent gratuitous ARPs and" \
+	    "neighbour advertisements:"
+	shown "lvsmonctl role            # on d2, now master" ha_ctl "$p" 2 role
+	say "The role change is an event like a real server's: it goes to the" \
+	    "alert sinks and as lvsmonDirectorRoleChange to SNMP."
+	ha_kill "$p" 2 TERM
+	lab_down "$p"
+}
+
+demo_import()
+{
+	local f=$T/import/keepalived/web-nat.conf out
+	step "Coming from keepalived: one command"
+	[ -r "$f" ] || { say "(skipped: no $f)"; return; }
+	say "lvsmonctl import reads a keepalived.conf (or ldirectord.cf, or the" \
+	    "running IPVS table) and prints an lvsmond.conf; what has no" \
+	    "equivalent comes out as a comment with its file:line. The" \
+	    "beginning of one:"
+	shown "lvsmonctl import keepalived $f | head -30" \
+	    bash -c "'$LVSMON_BUILD/lvsmonctl' import keepalived '$f' |
+		head -30"
+	out=$(lab_dir "$P")/imported.conf
+	"$LVSMON_BUILD/lvsmonctl" import keepalived "$f" >"$out" &&
+	    shown "lvsmond -t -f imported.conf" \
+	    "$LVSMON_BUILD/lvsmond" -t -f "$out"
+}
+
 demo_end()
 {
 	step "Clean up"
@@ -312,6 +387,8 @@ main()
 	demo_weight
 	demo_reload
 	demo_metrics
+	demo_failover
+	demo_import
 	demo_end
 }
 
