@@ -89,14 +89,27 @@ mon_imp_free(struct mon_imp *m)
 	mon_imp_text_free(&m->tail);
 }
 
-static void *
-grow(void *p, size_t n, size_t size)
+/* lvsmonctl is a short-lived tool: without memory, it stops */
+void *
+mon_imp_realloc(void *p, size_t n, size_t size)
 {
-	if ((p = reallocarray(p, n, size)) == NULL) {
+	if ((p = reallocarray(p, n ? n : 1, size)) == NULL) {
 		fprintf(stderr, "lvsmonctl: out of memory\n");
 		exit(1);
 	}
 	return p;
+}
+
+char *
+mon_imp_strdup(const char *s)
+{
+	char	*d = strdup(s);
+
+	if (d == NULL) {
+		fprintf(stderr, "lvsmonctl: out of memory\n");
+		exit(1);
+	}
+	return d;
 }
 
 struct mon_imp_svc *
@@ -106,8 +119,8 @@ mon_imp_svc_add(struct mon_imp *m, const char *name)
 	char			 base[48];
 	int			 k = 1;
 
-	m->svcs = grow(m->svcs, m->nsvcs + 1, sizeof(*m->svcs));
-	s = m->svcs[m->nsvcs++] = grow(NULL, 1, sizeof(*s));
+	m->svcs = mon_imp_realloc(m->svcs, m->nsvcs + 1, sizeof(*m->svcs));
+	s = m->svcs[m->nsvcs++] = mon_imp_realloc(NULL, 1, sizeof(*s));
 	memset(s, 0, sizeof(*s));
 	/* lvsmonctl's words have no blanks ("Web Site" -> "Web-Site");
 	   names must be unique: a second "web" becomes "web-2" */
@@ -133,8 +146,8 @@ mon_imp_real_add(struct mon_imp_svc *s, const char *addr, int port)
 {
 	struct mon_imp_real	*r;
 
-	s->reals = grow(s->reals, s->nreals + 1, sizeof(*s->reals));
-	r = s->reals[s->nreals++] = grow(NULL, 1, sizeof(*r));
+	s->reals = mon_imp_realloc(s->reals, s->nreals + 1, sizeof(*s->reals));
+	r = s->reals[s->nreals++] = mon_imp_realloc(NULL, 1, sizeof(*r));
 	memset(r, 0, sizeof(*r));
 	snprintf(r->addr, sizeof(r->addr), "%s", addr);
 	r->port = port;

@@ -61,6 +61,9 @@ struct mon_imp {
 };
 
 /* Text buffers. */
+/* reallocarray/strdup that end lvsmonctl (exit 1) when memory runs out */
+void	*mon_imp_realloc(void *p, size_t n, size_t size);
+char	*mon_imp_strdup(const char *s);
 void	mon_imp_text_init(struct mon_imp_text *t);
 void	mon_imp_text_free(struct mon_imp_text *t);
 /* The text so far ("" if none); stays valid until the next write. */

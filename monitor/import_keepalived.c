@@ -72,28 +72,6 @@ struct ka {
 	int		 nsvc;
 };
 
-static void *
-xrealloc(void *p, size_t n, size_t size)
-{
-	if ((p = reallocarray(p, n ? n : 1, size)) == NULL) {
-		fprintf(stderr, "lvsmonctl: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL) {
-		fprintf(stderr, "lvsmonctl: out of memory\n");
-		exit(1);
-	}
-	return d;
-}
-
 /* ---------------------------------------------------------------- reader */
 
 static void
@@ -102,9 +80,9 @@ tok_add(struct ka *k, const char *s, size_t n, const char *file, int line,
 {
 	struct ka_tok *t;
 
-	k->toks = xrealloc(k->toks, k->ntoks + 1, sizeof(*k->toks));
+	k->toks = mon_imp_realloc(k->toks, k->ntoks + 1, sizeof(*k->toks));
 	t = &k->toks[k->ntoks++];
-	t->s = xrealloc(NULL, n + 1, 1);
+	t->s = mon_imp_realloc(NULL, n + 1, 1);
 	memcpy(t->s, s, n);
 	t->s[n] = '\0';
 	t->file = file;
@@ -129,9 +107,9 @@ include(struct ka *k, const char *pat, const char *from, int line, int depth,
 		return err_set(e, -ELOOP, "%s:%d: include %s: more than %d "
 		    "levels of include", from, line, pat, KA_MAX_DEPTH);
 	if (pat[0] == '/')
-		full = xstrdup(pat);
+		full = mon_imp_strdup(pat);
 	else {
-		char *tmp = xstrdup(from);
+		char *tmp = mon_imp_strdup(from);
 
 		dir = dirname(tmp);
 		if (asprintf(&full, "%s/%s", dir, pat) < 0) {
@@ -176,7 +154,7 @@ read_file(struct ka *k, const char *path, int depth, struct err *e)
 		    path, KA_MAX_FILES);
 	if ((f = fopen(path, "r")) == NULL)
 		return err_set(e, -errno, "%s: %s", path, strerror(errno));
-	name = k->files[k->nfiles++] = xstrdup(path);
+	name = k->files[k->nfiles++] = mon_imp_strdup(path);
 	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
 		size_t	 first = k->ntoks;
 		char	*p = line;
@@ -260,7 +238,7 @@ parse_block(struct ka *k, size_t *i, struct ka_node *parent, int depth,
 		if (is_brace(t, '{'))
 			return err_set(e, -EINVAL, "%s:%d: \"{\" without a "
 			    "keyword before it", t->file, t->line);
-		parent->kids = xrealloc(parent->kids, parent->nkids + 1,
+		parent->kids = mon_imp_realloc(parent->kids, parent->nkids + 1,
 		    sizeof(*parent->kids));
 		n = &parent->kids[parent->nkids++];
 		memset(n, 0, sizeof(*n));
@@ -271,7 +249,7 @@ parse_block(struct ka *k, size_t *i, struct ka_node *parent, int depth,
 		while (*i < k->ntoks && !k->toks[*i].bol &&
 		    !is_brace(&k->toks[*i], '{') &&
 		    !is_brace(&k->toks[*i], '}')) {
-			n->args = xrealloc(n->args, (size_t)n->nargs + 1,
+			n->args = mon_imp_realloc(n->args, (size_t)n->nargs + 1,
 			    sizeof(*n->args));
 			n->args[n->nargs++] = k->toks[(*i)++].s;
 		}
@@ -1161,7 +1139,7 @@ map_global_defs(struct ka *k, const struct ka_node *n)
 					    "not an address user@domain");
 					continue;
 				}
-				k->mail_to = xrealloc(k->mail_to,
+				k->mail_to = mon_imp_realloc(k->mail_to,
 				    k->nmail_to + 1, sizeof(char *));
 				k->mail_to[k->nmail_to++] =
 				    (char *)s->kids[j].kw;

@@ -55,16 +55,6 @@ struct ld {
 	size_t		 nvirt;
 };
 
-static void *
-xrealloc(void *p, size_t n, size_t size)
-{
-	if ((p = reallocarray(p, n ? n : 1, size)) == NULL) {
-		fprintf(stderr, "lvsmonctl: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
 static char *
 trim(char *s)
 {
@@ -81,7 +71,7 @@ trim(char *s)
 static void
 kv_add(struct ld_sect *s, const char *key, const char *val, int line)
 {
-	s->kv = xrealloc(s->kv, s->n + 1, sizeof(*s->kv));
+	s->kv = mon_imp_realloc(s->kv, s->n + 1, sizeof(*s->kv));
 	s->kv[s->n].key = strdup(key);
 	s->kv[s->n].val = strdup(val);
 	if (s->kv[s->n].key == NULL || s->kv[s->n].val == NULL) {
@@ -125,7 +115,7 @@ read_cf(struct ld *l, const char *path, struct err *e)
 			break;
 		}
 		if (strcmp(key, "virtual") == 0) {
-			l->virt = xrealloc(l->virt, l->nvirt + 1,
+			l->virt = mon_imp_realloc(l->virt, l->nvirt + 1,
 			    sizeof(*l->virt));
 			cur = &l->virt[l->nvirt++];
 			memset(cur, 0, sizeof(*cur));
