@@ -19,6 +19,7 @@
 #include "alert.h"
 #include "ha_int.h"
 #include "announce.h"
+#include "confine.h"
 #include "conf_include.h"
 #include "log.h"
 #include "model.h"
@@ -120,6 +121,7 @@ static const struct mon_directive global_directives[] = {
 	  .offset = offsetof(struct mon_global, max_checks),
 	  .min = 0, .max = 10000000, .ndef = 0 },
 	{ .key = "announce", .type = MON_D_OTHER },	/* announce.c */
+	{ .key = "confine", .type = MON_D_OTHER },	/* confine.c */
 	{ .key = NULL }
 };
 
@@ -1073,7 +1075,8 @@ mon_model_load(struct mon_model *m, const char *file, struct err *e)
 		m->global.ipvs_line = (int)config_setting_source_line(ipvs);
 	}
 
-	if ((rc = mon_announce_conf_global(m, g, e)) < 0)
+	if ((rc = mon_announce_conf_global(m, g, e)) < 0 ||
+	    (rc = mon_confine_conf_global(m, g, e)) < 0)
 		goto fail;
 
 	svcs = config_setting_get_member(root, "services");

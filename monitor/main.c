@@ -17,6 +17,7 @@
 #include "checkers/spawn.h"
 #include "apply.h"
 #include "caps.h"
+#include "confine.h"
 #include "control.h"
 #include "event.h"
 #include "ha.h"
@@ -186,8 +187,9 @@ main(int argc, char **argv)
 	if (m.global.snmp_agentx != NULL &&
 	    snmp_subagent_open(&m, base, &e) < 0)
 		mon_error("lvsmond: %s (running without SNMP)", e.msg);
-	/* everything that needs more is open: sockets, netlink, first sync */
-	if (mon_caps_drop(&e) < 0) {
+	/* everything that needs more is open: sockets, netlink, first sync;
+	   confined first, while the capabilities may still allow it */
+	if (mon_confine_apply(&m, &e) < 0 || mon_caps_drop(&e) < 0) {
 		mon_error("lvsmond: %s", e.msg);
 		goto out;
 	}

@@ -196,6 +196,8 @@ enum mon_on_exit {
 };
 extern const char *const mon_on_exit_names[MON_ON_EXIT__COUNT + 1];
 
+#define MON_CONFINE_MAX	8	/* global.confine.writable entries */
+
 struct mon_global {
 	int		 backend;		/* enum mon_backend */
 	char		*control_socket;
@@ -228,6 +230,10 @@ struct mon_global {
 	uint32_t	 announce_metric;
 	char		 announce_dev[16];
 	int		 announce_line;
+	/* global.confine (confine.h): Landlock after start */
+	int		 confine;
+	size_t		 nwritable;
+	char		 writable[MON_CONFINE_MAX][256];
 };
 
 struct mon_alerts;

@@ -469,6 +469,15 @@ globals(struct mon_model *m, struct mon_model *n)
 		    sizeof(g->announce_dev));
 		g->announce_line = o->announce_line;
 	}
+	/* Landlock rules cannot be lifted, only a restart widens them */
+	if (o->confine != g->confine || o->nwritable != g->nwritable ||
+	    memcmp(o->writable, g->writable, sizeof(g->writable)) != 0) {
+		mon_warn("lvsmond: reload: global.confine changed: needs a "
+		    "restart");
+		g->confine = o->confine;
+		g->nwritable = o->nwritable;
+		memcpy(g->writable, o->writable, sizeof(g->writable));
+	}
 	if (o->log_level != g->log_level)
 		mon_log_level(g->log_level == 1 ? LOG_DEBUG : LOG_INFO);
 }
