@@ -226,7 +226,7 @@ ecmp_checks()
 	local p=$1 d=$2 what=$3
 	if [ "$what" = cut ]; then
 		ip netns exec "$p$d-dir" nft add element ip ecmplab cut '{ 8081 }'
-	else
+	else	# restoring checks that were never cut is not an error
 		ip netns exec "$p$d-dir" nft delete element ip ecmplab cut \
 		    '{ 8081 }' 2>/dev/null || true
 	fi
